@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import Department, Organisation, Role, Team
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Department.Kind.choices)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    department = forms.ModelChoiceField(queryset=Department.objects.none())
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    title = forms.CharField(max_length=200, required=False)
+    is_leader = forms.BooleanField(required=False, label="Leader")
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False,
+                                  help_text="The team sets the department.")
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)
+        self.fields["team"].queryset = Team.objects.filter(organisation=organisation).select_related("department")
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(widget=forms.PasswordInput, required=False,
+                               help_text="Needed only for a new login (at least 10 characters).")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    timezone = forms.CharField(max_length=64, help_text="IANA name, for example Europe/London.")
+    currency = forms.CharField(max_length=3, help_text="ISO 4217 code, for example EUR.")
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=[])
+    file = forms.FileField()
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, k.capitalize()) for k in kinds]

@@ -1,0 +1,44 @@
+"""Reads for organisations and people, always scoped to one organisation."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Department, ImportRun, Membership, Organisation, Person, Team, User
+
+
+def user_memberships(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name")
+
+
+def departments_with_counts(organisation: Organisation) -> QuerySet[Department]:
+    return Department.objects.filter(organisation=organisation).annotate(
+        people_count=Count("people", distinct=True), team_count=Count("teams", distinct=True))
+
+
+def teams_with_counts(organisation: Organisation) -> QuerySet[Team]:
+    return Team.objects.filter(organisation=organisation).select_related("department").annotate(
+        people_count=Count("people"))
+
+
+def people_search(organisation: Organisation, query: str = "", department_id: int | None = None) -> QuerySet[Person]:
+    people = Person.objects.filter(organisation=organisation).select_related("department", "team")
+    if query:
+        people = people.filter(Q(name__icontains=query) | Q(email__icontains=query) | Q(title__icontains=query))
+    if department_id:
+        people = people.filter(department_id=department_id)
+    return people
+
+
+def import_runs(organisation: Organisation) -> QuerySet[ImportRun]:
+    return ImportRun.objects.filter(organisation=organisation).select_related("created_by")
+
+
+def directory_summary(organisation: Organisation) -> dict:
+    departments = list(departments_with_counts(organisation).order_by("kind", "name"))
+    return {
+        "people": Person.objects.filter(organisation=organisation).count(),
+        "leaders": Person.objects.filter(organisation=organisation, is_leader=True).count(),
+        "departments": departments,
+        "teams": Team.objects.filter(organisation=organisation).count(),
+    }

@@ -1,0 +1,242 @@
+"""Pages for the directory (departments, teams, people), users and roles, organisation settings,
+and the Data area (uploads and import history). Thin: forms validate, services write."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from teamalign.errors import ValidationError
+
+from . import selectors, services
+from .access import org_view
+from .forms import DepartmentForm, MemberForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
+from .import_runs import import_kinds, import_run_create
+from .models import Department, ImportRun, Membership, Person, Team
+from .roles import Permission
+from .tasks import import_run_job
+
+
+def _save_or_error(request: HttpRequest, form, action) -> bool:
+    """Run a service; a ValidationError becomes a form error instead of a crash."""
+    try:
+        action()
+    except ValidationError as exc:
+        form.add_error(None, str(exc))
+        return False
+    return True
+
+
+# Data: uploads and import history ---------------------------------------------------------------
+
+@org_view(Permission.VIEW)
+def data(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    page = Paginator(selectors.import_runs(org), 25).get_page(request.GET.get("page"))
+    form = UploadForm(kinds=import_kinds())
+    return render(request, "orgs/data.html", {"page": page, "form": form,
+                                              "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)})
+
+
+@org_view(Permission.IMPORT)
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    form = UploadForm(request.POST, request.FILES, kinds=import_kinds())
+    if form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        if uploaded.size > settings.UPLOAD_MAX_BYTES:
+            form.add_error("file", f"The file is {uploaded.size // (1024 * 1024)} MB; the upload limit is "
+                                   f"{settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB. Use the command line "
+                                   "`teamalign import` for larger files.")
+        else:
+            run = None
+            try:
+                run = import_run_create(organisation=org, kind=form.cleaned_data["kind"],
+                                        file_name=uploaded.name, source=uploaded, user=request.user, via="web")
+            except ValidationError as exc:
+                form.add_error("file", str(exc))
+            if run is not None:
+                result = import_run_job.enqueue(run.pk)
+                ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+                return redirect("import_run", org.slug, run.pk)
+    page = Paginator(selectors.import_runs(org), 25).get_page(1)
+    return render(request, "orgs/data.html", {"page": page, "form": form,
+                                              "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                  status=400)
+
+
+@org_view(Permission.VIEW)
+def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation), pk=run_id)
+    template = "orgs/_import_run_status.html" if request.headers.get("HX-Request") else "orgs/import_run.html"
+    return render(request, template, {"run": run})
+
+
+# Departments ------------------------------------------------------------------------------------
+
+@org_view(Permission.VIEW)
+def departments(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/departments.html", {
+        "departments": selectors.departments_with_counts(request.organisation).order_by("kind", "name"),
+        "form": DepartmentForm(initial={"kind": Department.Kind.OTHER}),
+    })
+
+
+@org_view(Permission.MANAGE)
+def department_edit(request: HttpRequest, department_id: int | None = None) -> HttpResponse:
+    org = request.organisation
+    department = get_object_or_404(Department, organisation=org, pk=department_id) if department_id else None
+    initial = {"name": department.name, "kind": department.kind} if department else {}
+    form = DepartmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.department_save(
+            organisation=org, department=department, **form.cleaned_data)):
+        messages.success(request, f"Department '{form.cleaned_data['name']}' saved.")
+        return redirect("departments", org.slug)
+    return render(request, "orgs/edit.html", {"form": form, "object": department, "what": "department",
+                                              "back": "departments"})
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def department_delete(request: HttpRequest, department_id: int) -> HttpResponse:
+    department = get_object_or_404(Department, organisation=request.organisation, pk=department_id)
+    try:
+        services.department_delete(department=department)
+        messages.success(request, f"Department '{department.name}' deleted.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("departments", request.organisation.slug)
+
+
+# Teams ------------------------------------------------------------------------------------------
+
+@org_view(Permission.VIEW)
+def teams(request: HttpRequest) -> HttpResponse:
+    return render(request, "orgs/teams.html", {"teams": selectors.teams_with_counts(request.organisation)})
+
+
+@org_view(Permission.MANAGE)
+def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    org = request.organisation
+    team = get_object_or_404(Team, organisation=org, pk=team_id) if team_id else None
+    initial = {"name": team.name, "department": team.department_id} if team else {}
+    form = TeamForm(request.POST or None, initial=initial, organisation=org)
+    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.team_save(
+            organisation=org, team=team, **form.cleaned_data)):
+        messages.success(request, f"Team '{form.cleaned_data['name']}' saved.")
+        return redirect("teams", org.slug)
+    return render(request, "orgs/edit.html", {"form": form, "object": team, "what": "team", "back": "teams"})
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = get_object_or_404(Team, organisation=request.organisation, pk=team_id)
+    try:
+        services.team_delete(team=team)
+        messages.success(request, f"Team '{team.name}' deleted.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("teams", request.organisation.slug)
+
+
+# People -----------------------------------------------------------------------------------------
+
+@org_view(Permission.VIEW)
+def people(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    query = request.GET.get("q", "").strip()
+    department_id = request.GET.get("department") or None
+    try:
+        department_id = int(department_id) if department_id else None
+    except ValueError:
+        department_id = None
+    page = Paginator(selectors.people_search(org, query, department_id), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/people.html", {
+        "page": page, "q": query, "department_id": department_id,
+        "departments": Department.objects.filter(organisation=org),
+    })
+
+
+@org_view(Permission.MANAGE)
+def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
+    org = request.organisation
+    person = get_object_or_404(Person, organisation=org, pk=person_id) if person_id else None
+    initial = {"name": person.name, "email": person.email, "title": person.title, "is_leader": person.is_leader,
+               "department": person.department_id, "team": person.team_id} if person else {}
+    form = PersonForm(request.POST or None, initial=initial, organisation=org)
+    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.person_save(
+            organisation=org, person=person, **form.cleaned_data)):
+        messages.success(request, f"{form.cleaned_data['name']} saved.")
+        return redirect("people", org.slug)
+    return render(request, "orgs/edit.html", {"form": form, "object": person, "what": "person", "back": "people"})
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, organisation=request.organisation, pk=person_id)
+    services.person_delete(person=person)
+    messages.success(request, f"{person.name} deleted.")
+    return redirect("people", request.organisation.slug)
+
+
+# Users and roles, organisation settings ---------------------------------------------------------
+
+@org_view(Permission.MANAGE)
+def members(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.user_create(
+            organisation=org, email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+            role=form.cleaned_data["role"], name=form.cleaned_data["name"])):
+        messages.success(request, f"{form.cleaned_data['email']} is now {form.cleaned_data['role']}.")
+        return redirect("members", org.slug)
+    memberships = Membership.objects.filter(organisation=org).select_related("user", "person")
+    return render(request, "orgs/members.html", {"form": form, "memberships": memberships,
+                                                 "role_form": RoleForm()})
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, organisation=request.organisation, pk=membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        if membership.role == "admin" and form.cleaned_data["role"] != "admin" and not Membership.objects.filter(
+                organisation=request.organisation, role="admin").exclude(pk=membership.pk).exists():
+            messages.error(request, "An organisation keeps at least one admin.")
+        else:
+            services.membership_set(user=membership.user, organisation=request.organisation,
+                                    role=form.cleaned_data["role"])
+            messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
+    return redirect("members", request.organisation.slug)
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership, organisation=request.organisation, pk=membership_id)
+    try:
+        services.membership_remove(membership=membership)
+        messages.success(request, f"{membership.user.email} no longer has access.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("members", request.organisation.slug)
+
+
+@org_view(Permission.MANAGE)
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    form = OrganisationForm(request.POST or None, initial={"name": org.name, "timezone": org.timezone,
+                                                           "currency": org.currency})
+    if request.method == "POST" and form.is_valid() and _save_or_error(
+            request, form, lambda: services.organisation_update(organisation=org, **form.cleaned_data)):
+        messages.success(request, "Settings saved.")
+        return redirect("organisation_settings", org.slug)
+    return render(request, "orgs/settings.html", {"form": form})
