@@ -1,0 +1,5 @@
+import sys
+
+from teamalign.cli import main
+
+sys.exit(main())
