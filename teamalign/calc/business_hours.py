@@ -410,14 +410,6 @@ def _as_utc_microseconds(values: Any, name: str) -> np.ndarray:
         f"{name} holds {array.dtype} values; expected timezone-aware datetimes or numpy datetime64")
 
 
-def _check_ordered(start_us: np.ndarray, end_us: np.ndarray, what: str) -> None:
-    reversed_ = start_us > end_us
-    if reversed_.any():
-        i = int(np.argmax(reversed_))
-        raise BusinessHoursError(
-            f"{what} {i}: start {_format_us(start_us[i])} is after end {_format_us(end_us[i])}")
-
-
 def _paused_business_us(table: _OpenTable, pauses: Sequence[Any],
                         start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
     """Per ticket, the open microseconds inside the union of its pauses within [start, end)."""
@@ -425,11 +417,11 @@ def _paused_business_us(table: _OpenTable, pauses: Sequence[Any],
     paused = np.zeros(n, dtype=np.int64)
     if len(pauses) != n:
         raise BusinessHoursError(f"pauses has {len(pauses)} entries for {n} tickets")
-    counts = np.fromiter((0 if ticket is None else len(ticket) for ticket in pauses),
+    counts = np.fromiter((0 if entry is None else len(entry) for entry in pauses),
                          dtype=np.int64, count=n)
     if counts.sum() == 0:
         return paused
-    flat = [pair for ticket in pauses if ticket is not None for pair in ticket]
+    flat = [pair for entry in pauses if entry is not None for pair in entry]
     try:
         pairs = np.asarray(flat)
     except ValueError:  # ragged: some pause is not a pair
@@ -477,7 +469,11 @@ def business_seconds_between(schedule: Schedule, starts: Any, ends: Any,
     end_us = _as_utc_microseconds(ends, "ends")
     if start_us.size != end_us.size:
         raise BusinessHoursError(f"{start_us.size} starts but {end_us.size} ends")
-    _check_ordered(start_us, end_us, "ticket")
+    reversed_ = start_us > end_us
+    if reversed_.any():
+        i = int(np.argmax(reversed_))
+        raise BusinessHoursError(
+            f"ticket {i}: start {_format_us(start_us[i])} is after end {_format_us(end_us[i])}")
     if start_us.size == 0:
         return np.empty(0, dtype=np.int64)
     table = schedule._table_covering(int(start_us.min()), int(end_us.max()))
@@ -523,5 +519,5 @@ def add_business_seconds(schedule: Schedule, starts: Any, seconds: Any) -> np.nd
         next_year = table.last_year + max(1, table.last_year - table.first_year + 1)
         if table.last_year >= MAX_YEAR:
             raise BusinessHoursError(f"a due time falls after year {MAX_YEAR}")
-        hi = _year_start_us(min(next_year, MAX_YEAR))
+        hi = _year_start_us(min(next_year, MAX_YEAR) + 1) - 1  # the last instant of that year
     return np.maximum(start_us, table.instant_at(target)).view("datetime64[us]")
