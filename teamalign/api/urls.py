@@ -7,13 +7,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import File, NinjaAPI, Schema
+from ninja import File, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from teamalign.errors import TeamalignError
 from teamalign.orgs import selectors
-from teamalign.orgs.import_runs import import_kinds, import_run_create
+from teamalign.orgs.import_runs import describe_size, import_kinds, import_run_create
 from teamalign.orgs.models import ImportRun
 from teamalign.orgs.roles import Permission
 from teamalign.orgs.selectors import user_memberships
@@ -126,7 +126,7 @@ def imports(request, org_slug: str, limit: int = 50):
     return list(selectors.import_runs(membership.organisation)[:max(1, min(limit, 500))])
 
 
-@api.get("/v1/orgs/{org_slug}/imports/{run_id}", response=ImportRunOut, tags=["imports"])
+@api.get("/v1/orgs/{org_slug}/imports/{int:run_id}", response=ImportRunOut, tags=["imports"])
 def import_detail(request, org_slug: str, run_id: int):
     membership = org_membership(request, org_slug, Permission.VIEW)
     return get_object_or_404(ImportRun, organisation=membership.organisation, pk=run_id)
@@ -139,11 +139,14 @@ def import_upload(request, org_slug: str, kind: str, file: File[UploadedFile]):
     if kind not in import_kinds():
         raise HttpError(400, f"unknown import kind '{kind}'; known: {', '.join(import_kinds())}")
     if file.size > settings.UPLOAD_MAX_BYTES:
-        raise HttpError(413, f"the file is larger than the upload limit of "
-                             f"{settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
+        raise HttpError(413, f"the file is {describe_size(file.size)}, larger than the upload limit of "
+                             f"{describe_size(settings.UPLOAD_MAX_BYTES)}; import it with the command line")
     run = import_run_create(organisation=membership.organisation, kind=kind, file_name=file.name, source=file,
                             user=request.auth, via="api")
     result = import_run_job.enqueue(run.pk)
     ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()
-    return 202, run
+    return Status(202, run)
+
+
+from . import tickets  # noqa: E402,F401  the Responsiveness endpoints register on `api`

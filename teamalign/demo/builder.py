@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from teamalign.orgs.import_runs import import_run_create, import_run_execute
-from teamalign.orgs.models import Department, Organisation, Role
+from teamalign.orgs.models import Department, Organisation, Person, Role
 from teamalign.orgs.services import organisation_create, user_create
 
 from .directory import department_kinds, write_people_csv
@@ -83,7 +83,11 @@ def demo_exists() -> bool:
 
 
 def demo_delete() -> None:
-    Organisation.objects.filter(slug__in=[DEMO_SLUG, SECOND_SLUG]).delete()
+    organisations = Organisation.objects.filter(slug__in=[DEMO_SLUG, SECOND_SLUG])
+    with transaction.atomic():
+        # People first: their department and team are PROTECTed, which would stop the cascade.
+        Person.objects.filter(organisation__in=organisations).delete()
+        organisations.delete()
 
 
 def build_demo(*, reset: bool = False, seed: int = SEED, echo: Callable[[str], None] = lambda s: None) -> Organisation:

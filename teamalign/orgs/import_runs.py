@@ -48,6 +48,13 @@ def import_kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
+def describe_size(size: int) -> str:
+    """A size as people read it ("512 bytes", "3.0 MB"), so that small limits do not print as "0 MB"."""
+    from django.template.defaultfilters import filesizeformat
+
+    return filesizeformat(size).replace("\xa0", " ")
+
+
 def _sha256_and_copy(source: IO[bytes], destination: Path, limit: int) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -58,7 +65,7 @@ def _sha256_and_copy(source: IO[bytes], destination: Path, limit: int) -> tuple[
                 out.close()
                 destination.unlink(missing_ok=True)
                 raise ValidationError(
-                    f"the file is larger than the upload limit of {limit // (1024 * 1024)} MB "
+                    f"the file is larger than the upload limit of {describe_size(limit)} "
                     "(UPLOAD_MAX_BYTES); import it with the command line instead")
             digest.update(chunk)
             out.write(chunk)

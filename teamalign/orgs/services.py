@@ -37,6 +37,13 @@ def _check_timezone(tz: str) -> None:
         raise ValidationError(" ".join(getattr(exc, "messages", [str(exc)]))) from None
 
 
+def _check_currency(currency: str) -> str:
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationError(f"'{currency}' is not an ISO 4217 currency code such as EUR or USD")
+    return currency
+
+
 def organisation_create(*, name: str, timezone: str = "UTC", currency: str = "USD",
                         slug: str | None = None, it_department_name: str = "IT") -> Organisation:
     """Create an organisation with its IT department (every organisation has exactly one)."""
@@ -49,9 +56,7 @@ def organisation_create(*, name: str, timezone: str = "UTC", currency: str = "US
         raise ValidationError(f"cannot make a slug from '{name}'; give --slug")
     if Organisation.objects.filter(slug=slug).exists():
         raise ValidationError(f"an organisation with the slug '{slug}' exists already")
-    currency = currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise ValidationError(f"'{currency}' is not an ISO 4217 currency code such as EUR or USD")
+    currency = _check_currency(currency)
     with transaction.atomic():
         org = Organisation.objects.create(name=name, slug=slug, timezone=timezone, currency=currency)
         Department.objects.create(organisation=org, name=it_department_name, kind=Department.Kind.IT)
@@ -59,8 +64,11 @@ def organisation_create(*, name: str, timezone: str = "UTC", currency: str = "US
 
 
 def organisation_update(*, organisation: Organisation, name: str, timezone: str, currency: str) -> Organisation:
+    if not name.strip():
+        raise ValidationError("an organisation needs a name")
     _check_timezone(timezone)
-    organisation.name, organisation.timezone, organisation.currency = name.strip(), timezone, currency.upper()
+    currency = _check_currency(currency)
+    organisation.name, organisation.timezone, organisation.currency = name.strip(), timezone, currency
     organisation.save()
     return organisation
 

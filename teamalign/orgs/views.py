@@ -15,7 +15,7 @@ from teamalign.errors import ValidationError
 from . import selectors, services
 from .access import org_view
 from .forms import DepartmentForm, MemberForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
-from .import_runs import import_kinds, import_run_create
+from .import_runs import describe_size, import_kinds, import_run_create
 from .models import Department, ImportRun, Membership, Person, Team
 from .roles import Permission
 from .tasks import import_run_job
@@ -39,7 +39,7 @@ def data(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.import_runs(org), 25).get_page(request.GET.get("page"))
     form = UploadForm(kinds=import_kinds())
     return render(request, "orgs/data.html", {"page": page, "form": form,
-                                              "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)})
+                                              "upload_limit": settings.UPLOAD_MAX_BYTES})
 
 
 @org_view(Permission.IMPORT)
@@ -50,8 +50,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         uploaded = form.cleaned_data["file"]
         if uploaded.size > settings.UPLOAD_MAX_BYTES:
-            form.add_error("file", f"The file is {uploaded.size // (1024 * 1024)} MB; the upload limit is "
-                                   f"{settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB. Use the command line "
+            form.add_error("file", f"The file is {describe_size(uploaded.size)}; the upload limit is "
+                                   f"{describe_size(settings.UPLOAD_MAX_BYTES)}. Use the command line "
                                    "`teamalign import` for larger files.")
         else:
             run = None
@@ -66,7 +66,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 return redirect("import_run", org.slug, run.pk)
     page = Paginator(selectors.import_runs(org), 25).get_page(1)
     return render(request, "orgs/data.html", {"page": page, "form": form,
-                                              "upload_limit_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                                              "upload_limit": settings.UPLOAD_MAX_BYTES},
                   status=400)
 
 

@@ -26,12 +26,21 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "").strip()
         if login_blocked(username, client_address(request)):
-            form = self.get_form()
-            form.errors.clear()
+            # An unbound form: while locked, the password is not even checked.
+            form = self.get_form_class()(request, initial={"username": username})
             return render(request, self.template_name, {
                 "form": form, "blocked": True,
             }, status=429)
         return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "data" in kwargs:
+            # Emails are stored lower-cased; people type them as they like.
+            data = kwargs["data"].copy()
+            data["username"] = data.get("username", "").strip().lower()
+            kwargs["data"] = data
+        return kwargs
 
     def form_invalid(self, form):
         login_failed(self.request.POST.get("username", "").strip(), client_address(self.request))

@@ -108,12 +108,16 @@ def parse_people(path: Path | str, *, file_name: str | None = None) -> list[Pers
         def fail(field: str, message: str) -> None:
             raise ImportFileError(message, file=file_name, row=row_number, column=columns.get(field, field))
 
+        if not any(column[i] for column in values.values()):
+            continue  # a blank line (often at the end of a hand-edited file) is not a person
         name = values["name"][i]
         email = values["email"][i].lower()
         if not name:
             fail("name", "the name is empty")
         if not EMAIL_RE.match(email):
             fail("email", f"'{values['email'][i]}' is not an email address")
+        if len(email) > 254:
+            fail("email", "the email address is longer than 254 characters")
         if email in seen:
             fail("email", f"{email} appears again (first on row {seen[email]})")
         seen[email] = row_number
@@ -128,8 +132,9 @@ def parse_people(path: Path | str, *, file_name: str | None = None) -> list[Pers
             is_leader = False
         else:
             fail("leader", f"'{leader_word}' is not yes/no")
-        if len(name) > 200 or len(department) > 200 or len(team) > 200:
-            fail("name", "a value is longer than 200 characters")
+        for field, value in (("name", name), ("department", department), ("team", team)):
+            if len(value) > 200:
+                fail(field, f"the {field} is longer than 200 characters")
         rows.append(PersonRow(row=row_number, name=name, email=email, department=department, team=team,
                               title=values.get("title", [""] * n)[i][:200], is_leader=is_leader))
     if not rows:

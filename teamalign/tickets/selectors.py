@@ -1,0 +1,208 @@
+"""Reads for the Responsiveness area, always scoped to one organisation.
+
+``responsiveness`` is what the page, the API and ``teamalign metrics responsiveness`` show: it
+loads the needed ticket columns in one query into Polars, computes the figures with
+``teamalign.calc.metrics`` and caches them per organisation and filters, keyed by the ticket
+data version. The version is bumped by imports, recomputes and settings changes, and by any
+change to the organisation, its departments or teams (signals in apps.py), since names, kinds
+and the time zone show in the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import polars as pl
+from django.db.models import Q, QuerySet
+from django.utils import timezone as dj_timezone
+
+from teamalign.calc import metrics
+from teamalign.orgs.models import Department, Organisation, Team
+
+from . import bulk
+from .models import MetricsCache, OPEN_STATES, SlaPolicy, Ticket, TicketDataVersion, TicketStateChange
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the Responsiveness figures and the ticket list can be narrowed to."""
+
+    department: Department | None = None
+    since: date | None = None
+    priority: int | None = None
+
+    def key(self) -> str:
+        return (f"d={self.department.pk if self.department else ''}|s={self.since or ''}"
+                f"|p={self.priority or ''}")
+
+    def as_dict(self) -> dict:
+        return {"department": self.department.name if self.department else None,
+                "since": self.since.isoformat() if self.since else None, "priority": self.priority}
+
+
+def data_version(organisation: Organisation) -> int:
+    return TicketDataVersion.objects.filter(organisation=organisation).values_list("version", flat=True).first() or 0
+
+
+def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl.DataFrame:
+    """The columns metrics need (``metrics.TICKET_COLUMNS``), one query, department and team names joined."""
+    where = [f"organisation_id = {int(organisation.pk)}"]
+    params: list = []
+    if filters.department is not None:
+        where.append(f"requester_department_id = {int(filters.department.pk)}")
+    if filters.priority is not None:
+        where.append(f"priority = {int(filters.priority)}")
+    if filters.since is not None:
+        since = datetime.combine(filters.since, time.min, tzinfo=dj_timezone.get_default_timezone())
+        # Stored as Django stores it: naive UTC text on SQLite, timestamptz on PostgreSQL.
+        where.append("opened_at >= %s")
+        params.append(since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if bulk.vendor() == "sqlite"
+                      else since)
+    frame = bulk.read_frame(bulk.TICKET_TABLE, {
+        "requester_department_id": pl.Int64, "requester_team_id": pl.Int64, "priority": pl.Int8,
+        "category": pl.Utf8, "assignment_group": pl.Utf8, "state": pl.Utf8,
+        "opened_at": bulk.UTC_US, "as_of": bulk.UTC_US,
+        "response_business_seconds": pl.Int64, "resolution_business_seconds": pl.Int64,
+        "response_breached": pl.Boolean, "resolution_breached": pl.Boolean,
+        "reopen_count": pl.Int32, "reassignment_count": pl.Int32,
+    }, " AND ".join(where), params)
+    departments = pl.DataFrame(list(Department.objects.filter(organisation=organisation).values_list(
+        "pk", "name", "kind")), schema={"requester_department_id": pl.Int64, "department": pl.Utf8,
+                                        "department_kind": pl.Utf8}, orient="row")
+    teams = pl.DataFrame(list(Team.objects.filter(organisation=organisation).values_list("pk", "name")),
+                         schema={"requester_team_id": pl.Int64, "team": pl.Utf8}, orient="row")
+    frame = frame.join(departments, on="requester_department_id", how="left") \
+        .join(teams, on="requester_team_id", how="left")
+    blank_as_null = [pl.col(c).replace("", None) for c in ("category", "assignment_group")]
+    return frame.with_columns(blank_as_null).select(
+        [pl.col(c).cast(t) for c, t in metrics.TICKET_COLUMNS.items()])
+
+
+def figures_key(organisation: Organisation, filters: Filters = Filters()) -> tuple[str, int]:
+    """(cache key, data version) of the figures for these filters; one small query.
+
+    The key holds when the version last changed as well as its number, so a key is never
+    reused for other data (even where a test database rolls the number back).
+    """
+    version, changed_at = TicketDataVersion.objects.filter(organisation=organisation).values_list(
+        "version", "changed_at").first() or (0, None)
+    stamp = changed_at.timestamp() if changed_at else 0
+    return f"responsiveness|v2|{filters.key()}|{stamp}", version
+
+
+def responsiveness(organisation: Organisation, filters: Filters = Filters(), *, use_cache: bool = True) -> dict:
+    """The Responsiveness figures (``metrics.responsiveness``) plus the filters and the policies."""
+    key, version = figures_key(organisation, filters)
+    if use_cache:
+        cached = MetricsCache.objects.filter(organisation=organisation, key=key, version=version).first()
+        if cached is not None:
+            return cached.payload
+    payload = metrics.responsiveness(ticket_frame(organisation, filters), timezone=organisation.timezone)
+    payload["filters"] = filters.as_dict()
+    payload["organisation"] = organisation.slug
+    payload["data_version"] = version
+    if use_cache:
+        MetricsCache.objects.update_or_create(organisation=organisation, key=key,
+                                              defaults={"version": version, "payload": payload,
+                                                        "computed_at": dj_timezone.now()})
+    return payload
+
+
+# --------------------------------------------------------------------------- the ticket list
+
+@dataclass(frozen=True)
+class ListFilters:
+    department: Department | None = None
+    team: Team | None = None
+    priority: int | None = None
+    state: str | None = None  # a normalised state, or "open"
+    kind: str | None = None
+    category: str | None = None
+    it_team: str | None = None
+    breached: str | None = None  # "response", "resolution" or "any"
+    since: date | None = None
+    query: str = ""
+    unresolved: bool = False  # tickets whose requester is in no department
+
+
+def tickets(organisation: Organisation, filters: ListFilters = ListFilters()) -> QuerySet[Ticket]:
+    found = Ticket.objects.filter(organisation=organisation).select_related(
+        "requester_department", "requester_team")
+    if filters.department is not None:
+        found = found.filter(requester_department=filters.department)
+    if filters.team is not None:
+        found = found.filter(requester_team=filters.team)
+    if filters.unresolved:
+        found = found.filter(requester_department__isnull=True)
+    if filters.priority is not None:
+        found = found.filter(priority=filters.priority)
+    if filters.state == "open":
+        found = found.filter(state__in=OPEN_STATES)
+    elif filters.state:
+        found = found.filter(state=filters.state)
+    if filters.kind:
+        found = found.filter(kind=filters.kind)
+    if filters.category:
+        found = found.filter(category=filters.category)
+    if filters.it_team:
+        found = found.filter(assignment_group=filters.it_team)
+    if filters.breached == "response":
+        found = found.filter(response_breached=True)
+    elif filters.breached == "resolution":
+        found = found.filter(resolution_breached=True)
+    elif filters.breached == "any":
+        found = found.filter(Q(response_breached=True) | Q(resolution_breached=True))
+    if filters.since is not None:
+        found = found.filter(opened_at__gte=datetime.combine(filters.since, time.min,
+                                                             tzinfo=dj_timezone.get_default_timezone()))
+    if filters.query:
+        found = found.filter(Q(external_id__icontains=filters.query) | Q(title__icontains=filters.query))
+    return found.defer("requester_details")
+
+
+def ticket_choices(organisation: Organisation) -> dict:
+    """Values offered by the list's filters (from the cached figures, so no scan of the tickets)."""
+    payload = responsiveness(organisation)
+    return {"categories": [r["key"] for r in payload["breakdowns"]["category"] if r["key"]][:200],
+            "it_teams": [r["key"] for r in payload["breakdowns"]["it_team"] if r["key"]][:200]}
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    what: str
+    detail: str = ""
+    kind: str = "event"  # event, state, pause, due, breach
+
+
+def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
+    """Opened, every state change (pauses marked), first response, resolved, closed and the due times."""
+    policy = ticket.policy
+    pause_states = set(policy.pause_states) if policy else {"on_hold"}
+    entries = [TimelineEntry(ticket.opened_at, "Opened", ticket.title, "event")]
+    changes = list(TicketStateChange.objects.filter(ticket=ticket).order_by("at", "id"))
+    for index, change in enumerate(changes):
+        paused = change.state in pause_states
+        until = changes[index + 1].at if index + 1 < len(changes) else None
+        detail = change.state_raw if change.state_raw != change.get_state_display() else ""
+        if paused:
+            detail += f" — the SLA clock is paused{' until ' + until.strftime('%Y-%m-%d %H:%M') if until else ''}"
+        entries.append(TimelineEntry(change.at, f"State: {change.get_state_display()}", detail,
+                                     "pause" if paused else "state"))
+    # The ticket's own times, unless the history already shows a change at that instant.
+    changed_at = {change.at for change in changes}
+    for at, what in ((ticket.first_response_at, "First response"), (ticket.resolved_at, "Resolved"),
+                     (ticket.closed_at, "Closed")):
+        if at and (at not in changed_at or what == "First response"):
+            entries.append(TimelineEntry(at, what, "", "event"))
+    for what, due, breached in (("Response", ticket.response_due_at, ticket.response_breached),
+                                ("Resolution", ticket.resolution_due_at, ticket.resolution_breached)):
+        if due:
+            state = {True: "breached", False: "met", None: "not yet due"}[breached]
+            entries.append(TimelineEntry(due, f"{what} due", state, "breach" if breached else "due"))
+    return sorted(entries, key=lambda e: (e.at, e.kind != "event"))
+
+
+def policies(organisation: Organisation) -> QuerySet[SlaPolicy]:
+    return SlaPolicy.objects.filter(organisation=organisation).select_related("schedule")
