@@ -26,19 +26,24 @@ class TicketsConfig(AppConfig):
 
         from teamalign.orgs.models import Department, Organisation, Team
 
-        def changed(sender, instance, **kwargs) -> None:
-            from .models import TicketDataVersion
+        def saved(sender, instance, created=False, **kwargs) -> None:
             from .services import data_version_bump
 
-            organisation = instance if sender is Organisation else instance.organisation
-            if kwargs.get("created") and sender is Organisation:
+            if sender is Organisation and created:
                 return
-            if sender is Organisation and kwargs.get("signal") is post_delete:
-                return
-            if TicketDataVersion.objects.filter(organisation_id=organisation.pk).exists() or sender is not Organisation:
-                data_version_bump(organisation)
+            data_version_bump(instance if sender is Organisation else instance.organisation)
+
+        def deleted(sender, instance, **kwargs) -> None:
+            # Only an existing version is bumped: the whole organisation may be being deleted.
+            from django.db.models import F
+            from django.utils import timezone
+
+            from .models import TicketDataVersion
+
+            TicketDataVersion.objects.filter(organisation_id=instance.organisation_id).update(
+                version=F("version") + 1, changed_at=timezone.now())
 
         for model in (Department, Team):
-            post_save.connect(changed, sender=model, dispatch_uid=f"tickets-version-{model.__name__}-save")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"tickets-version-{model.__name__}-delete")
-        post_save.connect(changed, sender=Organisation, dispatch_uid="tickets-version-organisation-save")
+            post_save.connect(saved, sender=model, dispatch_uid=f"tickets-version-{model.__name__}-save", weak=False)
+            post_delete.connect(deleted, sender=model, dispatch_uid=f"tickets-version-{model.__name__}-delete", weak=False)
+        post_save.connect(saved, sender=Organisation, dispatch_uid="tickets-version-organisation-save", weak=False)

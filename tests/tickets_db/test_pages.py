@@ -175,3 +175,14 @@ def test_the_figures_are_served_from_the_cache_until_the_data_changes(login, cas
     import_tickets(acme, list_csv([ticket_row("INC8", priority="2 - High", resolved_at="2026-03-02 19:00:00")],
                                   name="later.csv"))
     assert client.get(url("responsiveness")).context["figures"]["tickets"] == 6
+
+
+def test_renaming_a_department_shows_at_once(login, cast, tickets):
+    from teamalign.orgs.services import department_save
+
+    client = login(cast.alice)
+    assert "Finance" in client.get(url("responsiveness")).content.decode()
+    finance = cast.objects["acme"]["departments"]["Finance"]
+    department_save(organisation=cast.acme, department=finance, name="Treasury", kind="other")
+    page = client.get(url("responsiveness")).content.decode()
+    assert "Treasury" in page

@@ -50,3 +50,12 @@ def attainment_class(fraction) -> str:
     if fraction is None:
         return ""
     return "good" if fraction >= 0.9 else "warn" if fraction >= 0.75 else "bad"
+
+
+@register.filter
+def state_labels(states) -> str:
+    """["on_hold", "new"] → "On hold, New"; "—" for none."""
+    from teamalign.tickets.models import TicketState
+
+    labels = dict(TicketState.choices)
+    return ", ".join(labels.get(s, s) for s in states or ()) or "—"
