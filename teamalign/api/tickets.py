@@ -148,7 +148,7 @@ def tickets(request, org_slug: str, filters: Query[TicketListQuery]):
             "tickets": [_ticket_out(t) for t in found[offset:offset + limit]]}
 
 
-@api.get("/v1/orgs/{org_slug}/tickets/{ticket_id}", response=TicketDetailOut, tags=["responsiveness"])
+@api.get("/v1/orgs/{org_slug}/tickets/{int:ticket_id}", response=TicketDetailOut, tags=["responsiveness"])
 def ticket_detail(request, org_slug: str, ticket_id: int):
     """One ticket with its timeline: state changes (pauses marked), first response, resolution, due times."""
     membership = org_membership(request, org_slug, Permission.VIEW)

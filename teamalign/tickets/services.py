@@ -347,6 +347,11 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
     if no_policy:
         result.warnings.append(f"{no_policy} ticket(s) match no SLA policy (kind and priority); they are measured "
                                "but have no targets")
+    backwards = int(tickets.select(((pl.col("first_response_at") < pl.col("opened_at"))
+                                    | (pl.col("resolved_at") < pl.col("opened_at"))).fill_null(False).sum()).item())
+    if backwards:
+        result.warnings.append(f"{backwards} ticket(s) have a first response or a resolution before they were "
+                               "opened (bad source data): those times are not measured")
     result.details = {"source": source, "format": parsed.format, "tickets": total,
                       "state_changes": history.height, "as_of": as_of.isoformat(),
                       "unresolved_requesters": unresolved, "unresolved_requesters_top": top,

@@ -156,3 +156,14 @@ def test_open_tickets_breach_once_their_age_passes_the_target(acme, list_csv, im
     flags = {t.external_id: (t.response_breached, t.resolution_breached)
              for t in Ticket.objects.filter(organisation=acme)}
     assert flags == {"INC1": (True, True), "INC2": (None, None), "INC3": (None, None)}
+
+
+def test_a_resolution_before_the_opening_is_imported_unmeasured_with_a_warning(acme, list_csv, import_tickets):
+    path = list_csv([ticket_row("INC0000001"),
+                     ticket_row("INC0000002", resolved_at="2026-03-01 08:00:00")], name="backwards.csv")
+    result = import_tickets(acme, path)
+    assert result.created == 2
+    assert any("1 ticket(s) have a first response or a resolution before they were opened" in w
+               for w in result.warnings)
+    assert Ticket.objects.get(organisation=acme, external_id="INC0000002").resolution_business_seconds is None
+    assert Ticket.objects.get(organisation=acme, external_id="INC0000001").resolution_business_seconds == 7200
