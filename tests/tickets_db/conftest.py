@@ -4,14 +4,13 @@ exports written on the fly, and the importer fixtures of tests/tickets/fixtures.
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "tickets" / "fixtures"
-SHARED_DATA = Path(os.environ.get("TEAMALIGN_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-SHARED_EVENT_LOG = SHARED_DATA / "servicenow_incident_event_log_sample.csv"
+# The parsers' fixtures and the shared event log, from the parser tests' conftest.
+from tests.tickets.conftest import shared_event_log  # noqa: F401
+from tests.tickets.conftest import fixture_path as fixture_file  # noqa: F401
 
 LIST_HEADER = ["number", "short_description", "caller_id", "caller_id.email", "location", "opened_at", "priority",
                "state", "category", "assignment_group", "sys_updated_on", "resolved_at", "closed_at",
@@ -30,25 +29,6 @@ def acme(cast):
     Ticket.objects.filter(organisation__in=[cast.acme, cast.globex]).delete()
     RequesterRule.objects.filter(organisation__in=[cast.acme, cast.globex]).delete()
     return cast.acme
-
-
-@pytest.fixture
-def fixture_file():
-    def path(name: str) -> Path:
-        found = FIXTURES / name
-        assert found.exists(), f"missing fixture {found}"
-        return found
-
-    return path
-
-
-@pytest.fixture
-def shared_event_log() -> Path:
-    if not SHARED_EVENT_LOG.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the shared ServiceNow event log at {SHARED_EVENT_LOG}")
-        pytest.skip(f"the shared event log is not at {SHARED_EVENT_LOG} (set TEAMALIGN_SHARED_DATA)")
-    return SHARED_EVENT_LOG
 
 
 def ticket_row(number: str, **values) -> dict:
