@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 
 from teamalign.errors import TeamalignError
 from teamalign.orgs import selectors
-from teamalign.orgs.import_runs import describe_size, import_kinds, import_run_create
+from teamalign.orgs.import_runs import describe_size, import_kinds, import_options_check, import_run_create
 from teamalign.orgs.models import ImportRun
 from teamalign.orgs.roles import Permission
 from teamalign.orgs.selectors import user_memberships
@@ -133,16 +133,21 @@ def import_detail(request, org_slug: str, run_id: int):
 
 
 @api.post("/v1/orgs/{org_slug}/imports/{kind}", response={202: ImportRunOut}, tags=["imports"])
-def import_upload(request, org_slug: str, kind: str, file: File[UploadedFile]):
-    """Queue an import of an uploaded file; poll the returned run until it has finished."""
+def import_upload(request, org_slug: str, kind: str, file: File[UploadedFile], format: str = "",
+                  timezone: str = ""):
+    """Queue an import of an uploaded file; poll the returned run until it has finished.
+
+    ``format`` names the source format when detection from the header is not wanted;
+    ``timezone`` is the zone of timestamps without one (default: the organisation's)."""
     membership = org_membership(request, org_slug, Permission.IMPORT)
     if kind not in import_kinds():
         raise HttpError(400, f"unknown import kind '{kind}'; known: {', '.join(import_kinds())}")
     if file.size > settings.UPLOAD_MAX_BYTES:
         raise HttpError(413, f"the file is {describe_size(file.size)}, larger than the upload limit of "
                              f"{describe_size(settings.UPLOAD_MAX_BYTES)}; import it with the command line")
+    options = import_options_check(kind=kind, format=format, timezone=timezone)
     run = import_run_create(organisation=membership.organisation, kind=kind, file_name=file.name, source=file,
-                            user=request.auth, via="api")
+                            user=request.auth, via="api", format=format, options=options)
     result = import_run_job.enqueue(run.pk)
     ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()

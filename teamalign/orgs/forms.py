@@ -55,7 +55,12 @@ class OrganisationForm(forms.Form):
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(choices=[])
     file = forms.FileField()
+    format = forms.ChoiceField(choices=[], required=False, help_text="Leave on “detect” unless detection fails.")
+    timezone = forms.CharField(max_length=64, required=False, label="Time zone of times without one",
+                               help_text="IANA name, e.g. Europe/London. Default: the organisation's.")
 
-    def __init__(self, *args, kinds: list[str], **kwargs):
+    def __init__(self, *args, kinds: list[str], formats: dict[str, list[str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, k.capitalize()) for k in kinds]
+        self.fields["format"].choices = [("", "detect from the file")] + [
+            (kind.capitalize(), [(f, f) for f in names]) for kind, names in formats.items()]

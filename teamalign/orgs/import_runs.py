@@ -38,14 +38,39 @@ class ImportResult:
 Progress = Callable[[int, int], None]
 Handler = Callable[[ImportRun, Progress], ImportResult]
 _HANDLERS: dict[str, Handler] = {}
+_FORMATS: dict[str, Callable[[], list[str]]] = {}
 
 
-def register_import_kind(kind: str, handler: Handler) -> None:
+def register_import_kind(kind: str, handler: Handler, formats: Callable[[], list[str]] | None = None) -> None:
+    """``formats`` lists the source formats a kind can name explicitly (else it has one format)."""
     _HANDLERS[kind] = handler
+    if formats is not None:
+        _FORMATS[kind] = formats
 
 
 def import_kinds() -> list[str]:
     return sorted(_HANDLERS)
+
+
+def import_formats() -> dict[str, list[str]]:
+    """Kind → the formats it accepts besides detection from the file's header."""
+    return {kind: list(formats()) for kind, formats in sorted(_FORMATS.items())}
+
+
+def import_options_check(*, kind: str, format: str = "", timezone: str = "") -> dict:
+    """Validate the options a person may give with an upload; return them for ImportRun.options."""
+    known = import_formats().get(kind, [])
+    if format and format not in known:
+        raise ValidationError(f"'{format}' is not a format of {kind} imports"
+                              + (f"; known: {', '.join(known)}" if known else ""))
+    options = {}
+    if timezone:
+        import zoneinfo
+
+        if timezone not in zoneinfo.available_timezones():
+            raise ValidationError(f"'{timezone}' is not a known IANA time zone (for example Europe/London)")
+        options["timezone"] = timezone
+    return options
 
 
 def describe_size(size: int) -> str:

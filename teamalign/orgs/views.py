@@ -15,7 +15,7 @@ from teamalign.errors import ValidationError
 from . import selectors, services
 from .access import org_view
 from .forms import DepartmentForm, MemberForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
-from .import_runs import describe_size, import_kinds, import_run_create
+from .import_runs import describe_size, import_formats, import_kinds, import_options_check, import_run_create
 from .models import Department, ImportRun, Membership, Person, Team
 from .roles import Permission
 from .tasks import import_run_job
@@ -37,7 +37,7 @@ def _save_or_error(request: HttpRequest, form, action) -> bool:
 def data(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     page = Paginator(selectors.import_runs(org), 25).get_page(request.GET.get("page"))
-    form = UploadForm(kinds=import_kinds())
+    form = UploadForm(kinds=import_kinds(), formats=import_formats())
     return render(request, "orgs/data.html", {"page": page, "form": form,
                                               "upload_limit": settings.UPLOAD_MAX_BYTES})
 
@@ -46,7 +46,7 @@ def data(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    form = UploadForm(request.POST, request.FILES, kinds=import_kinds())
+    form = UploadForm(request.POST, request.FILES, kinds=import_kinds(), formats=import_formats())
     if form.is_valid():
         uploaded = form.cleaned_data["file"]
         if uploaded.size > settings.UPLOAD_MAX_BYTES:
@@ -56,10 +56,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         else:
             run = None
             try:
-                run = import_run_create(organisation=org, kind=form.cleaned_data["kind"],
-                                        file_name=uploaded.name, source=uploaded, user=request.user, via="web")
+                kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
+                options = import_options_check(kind=kind, format=fmt, timezone=form.cleaned_data["timezone"].strip())
+                run = import_run_create(organisation=org, kind=kind, file_name=uploaded.name, source=uploaded,
+                                        user=request.user, via="web", format=fmt, options=options)
             except ValidationError as exc:
-                form.add_error("file", str(exc))
+                form.add_error(None, str(exc))
             if run is not None:
                 result = import_run_job.enqueue(run.pk)
                 ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))

@@ -418,7 +418,7 @@ def _ticket_import_handler(run: ImportRun, progress) -> ImportResult:
                          mapping=run.options.get("mapping"), progress=progress, import_run=run)
 
 
-register_import_kind("tickets", _ticket_import_handler)
+register_import_kind("tickets", _ticket_import_handler, formats=importers.formats)
 
 
 # --------------------------------------------------------------------------- recompute

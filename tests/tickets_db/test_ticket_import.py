@@ -167,3 +167,23 @@ def test_a_resolution_before_the_opening_is_imported_unmeasured_with_a_warning(a
                for w in result.warnings)
     assert Ticket.objects.get(organisation=acme, external_id="INC0000002").resolution_business_seconds is None
     assert Ticket.objects.get(organisation=acme, external_id="INC0000001").resolution_business_seconds == 7200
+
+
+def test_a_ticket_upload_on_the_web_takes_a_format_and_a_time_zone(login, cast, acme, fixture_file):
+    client = login(cast.ivan)
+    with open(fixture_file("servicenow_incident_list.csv"), "rb") as handle:
+        response = client.post(f"/o/{acme.slug}/data/upload/", {
+            "kind": "tickets", "file": handle, "format": "servicenow-csv", "timezone": "America/New_York"})
+    assert response.status_code == 302
+    run = ImportRun.objects.get(organisation=acme, kind="tickets")
+    assert (run.status, run.format, run.options["timezone"]) == ("succeeded", "servicenow-csv", "America/New_York")
+    assert run.rows_created > 0
+
+
+def test_a_ticket_upload_with_an_unknown_format_or_zone_is_refused(login, cast, acme, fixture_file):
+    client = login(cast.ivan)
+    for options in ({"format": "lotus-notes"}, {"timezone": "Mars/Olympus"}):
+        with open(fixture_file("servicenow_incident_list.csv"), "rb") as handle:
+            response = client.post(f"/o/{acme.slug}/data/upload/", {"kind": "tickets", "file": handle, **options})
+        assert response.status_code == 400
+    assert not ImportRun.objects.filter(organisation=acme, kind="tickets").exists()
