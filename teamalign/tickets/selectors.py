@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from django.db.models import Q, QuerySet
@@ -54,7 +55,8 @@ def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl
     if filters.priority is not None:
         where.append(f"priority = {int(filters.priority)}")
     if filters.since is not None:
-        since = datetime.combine(filters.since, time.min, tzinfo=dj_timezone.get_default_timezone())
+        # A date means midnight where the organisation is, as the month buckets do.
+        since = datetime.combine(filters.since, time.min, tzinfo=ZoneInfo(organisation.timezone))
         # Stored as Django stores it: naive UTC text on SQLite, timestamptz on PostgreSQL.
         where.append("opened_at >= %s")
         params.append(since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if bulk.vendor() == "sqlite"
@@ -155,7 +157,7 @@ def tickets(organisation: Organisation, filters: ListFilters = ListFilters()) ->
         found = found.filter(Q(response_breached=True) | Q(resolution_breached=True))
     if filters.since is not None:
         found = found.filter(opened_at__gte=datetime.combine(filters.since, time.min,
-                                                             tzinfo=dj_timezone.get_default_timezone()))
+                                                             tzinfo=ZoneInfo(organisation.timezone)))
     if filters.query:
         found = found.filter(Q(external_id__icontains=filters.query) | Q(title__icontains=filters.query))
     return found.defer("requester_details")
