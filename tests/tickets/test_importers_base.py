@@ -127,6 +127,7 @@ LOCAL_TIMES = st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(20
 @settings(max_examples=200, deadline=None)
 @given(naive=LOCAL_TIMES, zone=ZONES)
 def test_local_times_become_the_instant_zoneinfo_gives(naive, zone):
+    naive = naive.replace(fold=0)  # a file's text has no fold; hypothesis may draw fold=1
     got = convert([naive], zone)[0]
     tz = ZoneInfo(zone)
     aware = naive.replace(tzinfo=tz)  # fold=0: the first of a repeated time
