@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
+from teamalign.web.forms import form_saved
 
 from . import selectors, services
 from .access import org_view
@@ -19,16 +20,6 @@ from .import_runs import describe_size, import_formats, import_kinds, import_opt
 from .models import Department, ImportRun, Membership, Person, Team
 from .roles import Permission
 from .tasks import import_run_job
-
-
-def _save_or_error(request: HttpRequest, form, action) -> bool:
-    """Run a service; a ValidationError becomes a form error instead of a crash."""
-    try:
-        action()
-    except ValidationError as exc:
-        form.add_error(None, str(exc))
-        return False
-    return True
 
 
 # Data: uploads and import history ---------------------------------------------------------------
@@ -95,7 +86,7 @@ def department_edit(request: HttpRequest, department_id: int | None = None) -> H
     department = get_object_or_404(Department, organisation=org, pk=department_id) if department_id else None
     initial = {"name": department.name, "kind": department.kind} if department else {}
     form = DepartmentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.department_save(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.department_save(
             organisation=org, department=department, **form.cleaned_data)):
         messages.success(request, f"Department '{form.cleaned_data['name']}' saved.")
         return redirect("departments", org.slug)
@@ -128,7 +119,7 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     team = get_object_or_404(Team, organisation=org, pk=team_id) if team_id else None
     initial = {"name": team.name, "department": team.department_id} if team else {}
     form = TeamForm(request.POST or None, initial=initial, organisation=org)
-    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.team_save(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.team_save(
             organisation=org, team=team, **form.cleaned_data)):
         messages.success(request, f"Team '{form.cleaned_data['name']}' saved.")
         return redirect("teams", org.slug)
@@ -172,7 +163,7 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
     initial = {"name": person.name, "email": person.email, "title": person.title, "is_leader": person.is_leader,
                "department": person.department_id, "team": person.team_id} if person else {}
     form = PersonForm(request.POST or None, initial=initial, organisation=org)
-    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.person_save(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.person_save(
             organisation=org, person=person, **form.cleaned_data)):
         messages.success(request, f"{form.cleaned_data['name']} saved.")
         return redirect("people", org.slug)
@@ -194,7 +185,7 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _save_or_error(request, form, lambda: services.user_create(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.user_create(
             organisation=org, email=form.cleaned_data["email"], password=form.cleaned_data["password"],
             role=form.cleaned_data["role"], name=form.cleaned_data["name"])):
         messages.success(request, f"{form.cleaned_data['email']} is now {form.cleaned_data['role']}.")
@@ -237,8 +228,8 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = OrganisationForm(request.POST or None, initial={"name": org.name, "timezone": org.timezone,
                                                            "currency": org.currency})
-    if request.method == "POST" and form.is_valid() and _save_or_error(
-            request, form, lambda: services.organisation_update(organisation=org, **form.cleaned_data)):
+    if request.method == "POST" and form.is_valid() and form_saved(
+            form, lambda: services.organisation_update(organisation=org, **form.cleaned_data)):
         messages.success(request, "Settings saved.")
         return redirect("organisation_settings", org.slug)
     return render(request, "orgs/settings.html", {"form": form})

@@ -18,6 +18,7 @@ from teamalign.errors import ValidationError
 from teamalign.orgs.access import org_view
 from teamalign.orgs.models import Department
 from teamalign.orgs.roles import Permission, role_allows
+from teamalign.web.forms import form_saved
 
 from . import charts, selectors, services
 from .forms import RequesterRuleForm, ResponsivenessFilterForm, ScheduleForm, SlaPolicyForm, TicketFilterForm
@@ -107,15 +108,6 @@ def _recompute_later(request: HttpRequest, what: str) -> None:
                               "update when that has finished.")
 
 
-def _saved(form, action) -> bool:
-    try:
-        action()
-    except ValidationError as exc:
-        form.add_error(None, str(exc))
-        return False
-    return True
-
-
 @org_view(Permission.MANAGE)
 def settings(request: HttpRequest) -> HttpResponse:
     org = request.organisation
@@ -143,7 +135,7 @@ def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpR
     initial = None if schedule else {"timezone": org.timezone,
                                      **{f"day_{d}": "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
     form = ScheduleForm(request.POST or None, schedule=schedule, **({"initial": initial} if initial else {}))
-    if request.method == "POST" and form.is_valid() and _saved(form, lambda: services.schedule_save(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.schedule_save(
             organisation=org, schedule=schedule, **form.service_arguments())):
         _recompute_later(request, f"Schedule '{form.cleaned_data['name']}' saved.")
         return redirect("responsiveness_settings", org.slug)
@@ -171,7 +163,7 @@ def sla_policy_edit(request: HttpRequest, sla_policy_id: int | None = None) -> H
                                                         "pause_states": ["on_hold"]})
     else:
         form = SlaPolicyForm(request.POST or None, organisation=org, policy=policy)
-    if request.method == "POST" and form.is_valid() and _saved(form, lambda: services.sla_policy_save(
+    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.sla_policy_save(
             organisation=org, policy=policy, **form.service_arguments())):
         _recompute_later(request, "SLA policy saved.")
         return redirect("responsiveness_settings", org.slug)
@@ -192,7 +184,7 @@ def sla_policy_delete(request: HttpRequest, sla_policy_id: int) -> HttpResponse:
 def requester_rule_add(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = RequesterRuleForm(request.POST, organisation=org)
-    if form.is_valid() and _saved(form, lambda: services.requester_rule_save(organisation=org, **form.cleaned_data)):
+    if form.is_valid() and form_saved(form, lambda: services.requester_rule_save(organisation=org, **form.cleaned_data)):
         _recompute_later(request, "Rule added.")
         return redirect("responsiveness_settings", org.slug)
     for error in form.non_field_errors():
