@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +189,40 @@ def test_a_ticket_upload_with_an_unknown_format_or_zone_is_refused(login, cast, 
             response = client.post(f"/o/{acme.slug}/data/upload/", {"kind": "tickets", "file": handle, **options})
         assert response.status_code == 400
     assert not ImportRun.objects.filter(organisation=acme, kind="tickets").exists()
+
+
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?Z?|\d{2}-\d{2}-\d{4} \d{2}:\d{2}"
+                       r"|\d{1,2}/[A-Z][a-z]{2}/\d{2} \d{1,2}:\d{2} [AP]M")
+
+
+def _spoil(source: Path, target: Path) -> Path:
+    """A copy of a fixture whose first ticket has dates no format reads."""
+    if source.suffix == ".xlsx":
+        from tests.tickets.test_importers_servicenow_xlsx import HEADER, write_xlsx
+
+        write_xlsx(target, [HEADER, ["INC1", "2026-03-02 08:00:00", "Printer", "4 - Low", "New"],
+                            ["INC2", "in a while", "Scanner", "2 - High", "New"]])
+        return target
+    text = source.read_text(encoding="utf-8")
+    if source.suffix == ".json":
+        spoiled = re.sub(r'("created_at":\s*)"[^"]*"', r'\1"in a while"', text, count=1)
+    else:
+        header, first, rest = text.split("\n", 2)
+        spoiled = "\n".join([header, DATE_TEXT.sub("in a while", first), rest])
+    assert spoiled != text
+    target.write_text(spoiled, encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("name,options", FORMAT_FIXTURES, ids=[f[0] for f in FORMAT_FIXTURES])
+def test_each_format_rejects_a_bad_file_and_writes_nothing(acme, fixture_file, import_tickets, tmp_path, name,
+                                                          options):
+    options = {k: fixture_file(v) for k, v in options.items()}
+    import_tickets(acme, fixture_file(name), **options)
+    before = sorted(Ticket.objects.filter(organisation=acme).values_list("external_id", "state", "updated_at"))
+    history = TicketStateChange.objects.filter(organisation=acme).count()
+    with pytest.raises(ImportFileError) as error:
+        import_tickets(acme, _spoil(fixture_file(name), tmp_path / name), **options)
+    assert error.value.row is not None and error.value.column, str(error.value)
+    assert sorted(Ticket.objects.filter(organisation=acme).values_list("external_id", "state", "updated_at")) == before
+    assert TicketStateChange.objects.filter(organisation=acme).count() == history
