@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone as dj_timezone
 
 from .models import Membership
 from .roles import Permission, role_allows
@@ -45,7 +46,9 @@ def org_view(permission: Permission) -> Callable:
             request.organisation = membership.organisation
             if request.session.get(SESSION_ORG_KEY) != org_slug:
                 request.session[SESSION_ORG_KEY] = org_slug
-            return view(request, *args, **kwargs)
+            # Pages show times where the organisation is; the thread is reset for the next request.
+            with dj_timezone.override(membership.organisation.timezone):
+                return view(request, *args, **kwargs)
 
         wrapper.required_permission = permission  # read by the isolation tests
         return wrapper
