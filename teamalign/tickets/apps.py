@@ -13,10 +13,7 @@ class TicketsConfig(AppConfig):
 
         register_area(Area("responsiveness", "Responsiveness", "responsiveness"))
         self._watch_the_directory()
-        try:
-            from . import demo  # noqa: F401  registers the demo planter
-        except ImportError:  # the demo package is optional in slim installs
-            pass
+        from . import demo  # noqa: F401  registers the demo planter
 
     @staticmethod
     def _watch_the_directory() -> None:
