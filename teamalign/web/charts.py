@@ -20,12 +20,13 @@ def _spec(data: list[dict], mark: dict, encoding: dict, title: str, height: int 
 
 
 def people_by_department(departments) -> dict:
-    data = [{"department": d.name, "kind": d.kind, "people": d.people_count} for d in departments]
+    labels = {"it": "IT provider", "operations": "Operations", "other": "Comparison group"}
+    data = [{"department": d.name, "kind": labels[d.kind], "people": d.people_count} for d in departments]
     return _spec(data, {"type": "bar", "tooltip": True}, {
         "y": {"field": "department", "type": "nominal", "sort": "-x", "title": None},
         "x": {"field": "people", "type": "quantitative", "title": "People"},
-        "color": {"field": "kind", "type": "nominal", "title": "Kind",
-                  "scale": {"domain": list(PALETTE), "range": list(PALETTE.values())}},
+        "color": {"field": "kind", "type": "nominal", "title": None,
+                  "scale": {"domain": [labels[k] for k in PALETTE], "range": list(PALETTE.values())}},
     }, "People by department", height=max(120, 28 * len(data)))
 
 

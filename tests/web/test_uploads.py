@@ -167,3 +167,16 @@ def test_the_run_page_shows_progress_while_running(cast, login):
     ImportRun.objects.filter(pk=run.pk).update(status="running", progress_done=25, progress_total=100)
     page = login(cast.victor).get(f"/o/acme/data/imports/{run.pk}/").content.decode()
     assert 'aria-valuenow="25"' in page and "25 of 100 rows" in page
+
+
+def test_an_upload_announcing_more_than_the_limit_is_refused_before_its_body_is_read(cast, login, settings):
+    settings.UPLOAD_MAX_BYTES = 100
+    client = login(cast.ivan)
+    response = client.generic("POST", f"/o/{cast.acme.slug}/data/upload/", b"", content_type="multipart/form-data",
+                              CONTENT_LENGTH=str(100 + 2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "UPLOAD_MAX_BYTES" in response.content.decode()
+    api = client.generic("POST", f"/api/v1/orgs/{cast.acme.slug}/imports/people", b"",
+                         content_type="multipart/form-data", CONTENT_LENGTH=str(100 + 2 * 1024 * 1024))
+    assert api.status_code == 413 and "limit" in api.json()["detail"]
+    assert not ImportRun.objects.filter(organisation=cast.acme, kind="people", via__in=["web", "api"]).exists()
