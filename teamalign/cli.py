@@ -19,11 +19,25 @@ from pathlib import Path
 Command = Callable[[argparse.Namespace], int]
 
 
-def _setup_django() -> None:
+def _setup_django(*, migrate: bool = True) -> None:
+    """Set Django up and, for verbs that use the database, apply any migration not applied yet
+    (quietly, as `serve` does), so that every verb works on a fresh, empty data folder."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "teamalign.settings")
     import django
 
     django.setup()
+    if migrate:
+        _migrate_if_needed()
+
+
+def _migrate_if_needed() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def _console():
@@ -85,7 +99,7 @@ def _server_commands(host: str, port: int, workers: int, with_worker: bool) -> l
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _setup_django()
+    _setup_django(migrate=False)  # _prepare_server migrates
     _prepare_server()
     _console().print(f"teamalign serving on [bold]http://{args.host}:{args.port}/[/]", highlight=False)
     return _run_processes(_server_commands(args.host, args.port, args.workers, args.with_worker))
@@ -95,7 +109,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
     options = {"batch": args.batch, "reload": False, "interval": args.interval}
     call_command("db_worker", **options)
     return 0
@@ -109,7 +122,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from teamalign.demo.builder import DEMO_LOGINS, DEMO_PASSWORD, build_demo, demo_exists
 
     console = _console()
-    call_command("migrate", interactive=False, verbosity=0)
     if args.reset or not demo_exists():
         console.print(f"Building the demo organisation in {settings.DATA_DIR} …")
         build_demo(reset=args.reset, echo=lambda line: console.print(line, highlight=False))
@@ -193,7 +205,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from teamalign.errors import TeamalignError
-    from teamalign.orgs.import_runs import import_kinds, import_run_create, import_run_execute
+    from teamalign.orgs.import_runs import import_kinds, import_options_check, import_run_create, import_run_execute
     from teamalign.orgs.models import ImportRun, Organisation, User
 
     org = Organisation.objects.filter(slug=args.org).first()
@@ -204,12 +216,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"no file at {path}")
-    user = User.objects.filter(email=args.user.lower()).first() if args.user else None
-    options = {k: v for k, v in {"timezone": args.timezone, "mapping": args.mapping}.items() if v}
+    user = None
+    if args.user:
+        user = User.objects.filter(email=args.user.strip().lower()).first()
+        if user is None:
+            return _fail(f"no user with the email '{args.user}' (create one with `teamalign user create`)")
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")
     console = _console()
     try:
+        options = import_options_check(kind=args.kind, format=args.format or "", timezone=args.timezone or "",
+                                       as_of=args.as_of or "", organisation_timezone=org.timezone)
+        if args.mapping:
+            options["mapping"] = args.mapping
         with path.open("rb") as source:
             run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source, user=user,
                                     via="cli", format=args.format or "", options=options, size_limit=1 << 62)
@@ -219,6 +238,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done, total=total))
     except TeamalignError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # the file vanished or cannot be read (permissions, a device, …)
+        return _fail(f"cannot read {path}: {exc.strerror or exc}")
     summary = {"import_run": run.pk, "status": run.status, "format": run.format, "rows_read": run.rows_read,
                "created": run.rows_created, "updated": run.rows_updated, "unchanged": run.rows_unchanged,
                "rejected": run.rows_rejected, "seconds": run.details.get("seconds"), "warnings": run.warnings,
@@ -243,7 +264,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
-    _setup_django()
+    _setup_django(migrate=False)  # `manage migrate`, `showmigrations`… are the user's to run
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["teamalign manage", *args.rest])
@@ -251,6 +272,34 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 # --- the parser ------------------------------------------------------------------------------------
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1 (a bad value is a usage error, not a traceback)."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1–65535)")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds (0 or more)")
+    return value
+
 
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
 CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
@@ -264,22 +313,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build the demo organisation on SQLite and serve it")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="web server processes")
+    p.add_argument("--port", type=port_number, default=8000)
+    p.add_argument("--workers", type=positive_int, default=2, help="web server processes")
     p.add_argument("--reset", action="store_true", help="delete and rebuild the demo organisation")
     p.add_argument("--no-serve", action="store_true", help="build the demo organisation and stop")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="production web server (applies migrations first)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="web server processes")
+    p.add_argument("--port", type=port_number, default=8000)
+    p.add_argument("--workers", type=positive_int, default=2, help="web server processes")
     p.add_argument("--with-worker", action="store_true", help="also run the background worker")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run background jobs (imports) until stopped")
     p.add_argument("--batch", action="store_true", help="run the jobs waiting now, then exit")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--interval", type=seconds, default=1.0, help="seconds between polls when idle")
     p.set_defaults(func=cmd_worker)
 
     org = sub.add_parser("org", help="organisations").add_subparsers(dest="org_command", metavar="ACTION",
@@ -309,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="source format (default: detected from the header)")
     p.add_argument("--mapping", help="mapping file for a generic CSV")
     p.add_argument("--timezone", help="time zone of naive timestamps (default: the organisation's)")
+    p.add_argument("--as-of", help="tickets: when the export was taken (2026-03-01 or 2026-03-01T12:00, in the "
+                                   "organisation's time zone unless it has an offset); open tickets' ages are "
+                                   "measured then (default: the export's last-update column, else now)")
     p.add_argument("--user", help="email of the user to record as importer")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_import)
@@ -328,7 +380,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    return args.func(args)
+    from django.db import Error as DatabaseError
+
+    try:
+        return args.func(args)
+    except DatabaseError as exc:
+        # A database that cannot be reached or used is a setting to fix, not a crash to read.
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        return _fail(f"the database cannot be used ({first}); check DATABASE_URL and TEAMALIGN_DATA_DIR "
+                     "(docs/configuration.md)")
 
 
 if __name__ == "__main__":
