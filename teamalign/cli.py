@@ -180,9 +180,16 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     from teamalign.orgs.models import Organisation, User
     from teamalign.orgs.services import user_create
 
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
     org = Organisation.objects.filter(slug=args.org).first()
     if org is None:
         return _fail(f"no organisation with the slug '{args.org}'")
+    try:
+        validate_email(args.email.strip())
+    except DjangoValidationError:
+        return _fail(f"'{args.email}' is not an email address")
     password = args.password or os.environ.get("TEAMALIGN_PASSWORD")
     if not password and not User.objects.filter(email=args.email.lower()).exists():
         if not sys.stdin.isatty():
