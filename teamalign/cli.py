@@ -315,7 +315,9 @@ CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teamalign", description=(
         "teamalign: measure and manage the partnership between IT and Operations. "
-        "Settings come from environment variables (docs/configuration.md); data lives in TEAMALIGN_DATA_DIR."))
+        "Settings come from environment variables (docs/configuration.md); data lives in TEAMALIGN_DATA_DIR. "
+        "Every verb that uses the database applies pending migrations first, so a fresh data folder needs "
+        "no setup (`manage` leaves them to you)."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="build the demo organisation on SQLite and serve it")

@@ -150,7 +150,7 @@ def tickets(request, org_slug: str, filters: Query[TicketListQuery]):
         raise HttpError(400, "breached must be response, resolution or any")
     if filters.verdict and filters.verdict != "differs":
         raise HttpError(400, "verdict must be differs")
-    if filters.source and len(filters.source) > 40:
+    if filters.source and (len(filters.source) > 40 or "\x00" in filters.source):
         raise HttpError(400, "source is a tool's name such as jira or zendesk (at most 40 characters)")
     team = get_object_or_404(Team, organisation=org, pk=filters.team) if filters.team else None
     found = selectors.tickets(org, selectors.ListFilters(

@@ -86,9 +86,24 @@ def _print_figures(console, org, figures: dict) -> None:
 
     from rich.table import Table
 
-    from teamalign.tickets.formatting import (format_duration as duration, format_mean, format_percent as percent,
-                                              format_ratio as ratio, source_name)
+    from teamalign.tickets import formatting
+    from teamalign.tickets.formatting import source_name
     from teamalign.tickets.sources import local_text
+
+    # In the narrow columns of a terminal table an empty figure is "—", explained in each caption.
+    def duration(value):
+        return formatting.format_duration(value, "—")
+
+    def percent(value):
+        return formatting.format_percent(value, "—")
+
+    def ratio(value):
+        return formatting.format_ratio(value, "—")
+
+    def format_mean(value):
+        return formatting.format_mean(value, "—")
+
+    legend = "— not measured: no ticket behind the figure"
 
     console.print(f"[bold]{org.name}[/]: {figures['tickets']} tickets", highlight=False)
     if not figures["tickets"]:
@@ -100,7 +115,7 @@ def _print_figures(console, org, figures: dict) -> None:
         lead = "Time to first response is not measured" if not show_response else \
             f"{everyone['response_not_recorded']} tickets are left out of the first-response figures"
         console.print(f"[yellow]{lead}: these {tools} exports record no first responses.[/]", highlight=False)
-    summary = Table(title="Operations and the other departments")
+    summary = Table(title="Operations and the other departments", caption=legend)
     columns = ["", "tickets", *(["resp. met", "resp. median", "resp. p90"] if show_response else []),
                "resol. met", "resol. median", "resol. p90", "open", "reopened", "reassign."]
     for column in columns:
@@ -113,7 +128,7 @@ def _print_figures(console, org, figures: dict) -> None:
                         duration(row["resolution_p90"]), str(row["open"]), percent(row["reopen_rate"]),
                         format_mean(row["mean_reassignments"]))
     console.print(summary)
-    same = Table(title="Operations vs the other departments, same priority (median business time)")
+    same = Table(title="Operations vs the other departments, same priority (median business time)", caption=legend)
     for column in ("priority", *(["Ops resp.", "others", "ratio"] if show_response else []),
                    "Ops resol.", "others", "ratio"):
         same.add_column(column, justify="right")
@@ -122,7 +137,10 @@ def _print_figures(console, org, figures: dict) -> None:
                     ratio(r["response_ratio"])] if show_response else []
         same.add_row(f"P{r['priority']}", *response, duration(r["operations_resolution_median"]),
                      duration(r["others_resolution_median"]), ratio(r["resolution_ratio"]))
-    console.print(same)
+    if figures["operations_vs_others"]:
+        console.print(same)
+    else:
+        console.print("No tickets from Operations or the other departments with a priority to compare.")
     backlog = Table(title="Open backlog by calendar age")
     backlog.add_column("")
     for bucket in figures["backlog_buckets"]:

@@ -168,3 +168,23 @@ def test_the_ticket_page_shows_both_verdicts_and_where_they_differ(cast, acme, l
     cell = html[html.index('id="source-resolution-verdict"'):]
     assert cell.index("breached") < cell.index("differs") < cell.index("</td>")
     assert "Jira judged the ticket against its own SLA calendar, goals and pause rules" in html
+
+
+def test_any_verdict_or_source_filter_is_a_page_or_a_clear_400(cast, acme, login, jira):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = login(cast.alice)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(verdict=st.one_of(st.just("differs"), st.text(max_size=20)), source=st.text(max_size=60))
+    def check(verdict, source):
+        query = {"verdict": verdict, "source": source}
+        api = client.get("/api/v1/orgs/acme/tickets", query)
+        assert api.status_code in (200, 400), api.content
+        if api.status_code == 400:
+            assert api.json()["detail"]
+        page = client.get(reverse("responsiveness_ticket_list", args=["acme"]), query)
+        assert page.status_code == 200
+
+    check()
