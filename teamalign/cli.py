@@ -19,11 +19,25 @@ from pathlib import Path
 Command = Callable[[argparse.Namespace], int]
 
 
-def _setup_django() -> None:
+def _setup_django(*, migrate: bool = True) -> None:
+    """Set Django up and, for verbs that use the database, apply any migration not applied yet
+    (quietly, as `serve` does), so that every verb works on a fresh, empty data folder."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "teamalign.settings")
     import django
 
     django.setup()
+    if migrate:
+        _migrate_if_needed()
+
+
+def _migrate_if_needed() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 def _console():
@@ -85,7 +99,7 @@ def _server_commands(host: str, port: int, workers: int, with_worker: bool) -> l
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _setup_django()
+    _setup_django(migrate=False)  # _prepare_server migrates
     _prepare_server()
     _console().print(f"teamalign serving on [bold]http://{args.host}:{args.port}/[/]", highlight=False)
     return _run_processes(_server_commands(args.host, args.port, args.workers, args.with_worker))
@@ -95,7 +109,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
     options = {"batch": args.batch, "reload": False, "interval": args.interval}
     call_command("db_worker", **options)
     return 0
@@ -109,7 +122,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from teamalign.demo.builder import DEMO_LOGINS, DEMO_PASSWORD, build_demo, demo_exists
 
     console = _console()
-    call_command("migrate", interactive=False, verbosity=0)
     if args.reset or not demo_exists():
         console.print(f"Building the demo organisation in {settings.DATA_DIR} …")
         build_demo(reset=args.reset, echo=lambda line: console.print(line, highlight=False))
@@ -168,9 +180,16 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     from teamalign.orgs.models import Organisation, User
     from teamalign.orgs.services import user_create
 
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
     org = Organisation.objects.filter(slug=args.org).first()
     if org is None:
         return _fail(f"no organisation with the slug '{args.org}'")
+    try:
+        validate_email(args.email.strip())
+    except DjangoValidationError:
+        return _fail(f"'{args.email}' is not an email address")
     password = args.password or os.environ.get("TEAMALIGN_PASSWORD")
     if not password and not User.objects.filter(email=args.email.lower()).exists():
         if not sys.stdin.isatty():
@@ -193,7 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from teamalign.errors import TeamalignError
-    from teamalign.orgs.import_runs import import_kinds, import_run_create, import_run_execute
+    from teamalign.orgs.import_runs import import_kinds, import_options_check, import_run_create, import_run_execute
     from teamalign.orgs.models import ImportRun, Organisation, User
 
     org = Organisation.objects.filter(slug=args.org).first()
@@ -204,12 +223,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"no file at {path}")
-    user = User.objects.filter(email=args.user.lower()).first() if args.user else None
-    options = {k: v for k, v in {"timezone": args.timezone, "mapping": args.mapping}.items() if v}
+    user = None
+    if args.user:
+        user = User.objects.filter(email=args.user.strip().lower()).first()
+        if user is None:
+            return _fail(f"no user with the email '{args.user}' (create one with `teamalign user create`)")
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")
     console = _console()
     try:
+        options = import_options_check(kind=args.kind, format=args.format or "", timezone=args.timezone or "",
+                                       as_of=args.as_of or "", organisation_timezone=org.timezone)
+        if args.mapping:
+            options["mapping"] = args.mapping
         with path.open("rb") as source:
             run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source, user=user,
                                     via="cli", format=args.format or "", options=options, size_limit=1 << 62)
@@ -219,6 +245,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done, total=total))
     except TeamalignError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # the file vanished or cannot be read (permissions, a device, …)
+        return _fail(f"cannot read {path}: {exc.strerror or exc}")
     summary = {"import_run": run.pk, "status": run.status, "format": run.format, "rows_read": run.rows_read,
                "created": run.rows_created, "updated": run.rows_updated, "unchanged": run.rows_unchanged,
                "rejected": run.rows_rejected, "seconds": run.details.get("seconds"), "warnings": run.warnings,
@@ -243,7 +271,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
-    _setup_django()
+    _setup_django(migrate=False)  # `manage migrate`, `showmigrations`… are the user's to run
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["teamalign manage", *args.rest])
@@ -252,6 +280,34 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 # --- the parser ------------------------------------------------------------------------------------
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number ≥ 1 (a bad value is a usage error, not a traceback)."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1–65535)")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds (0 or more)")
+    return value
+
+
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
 CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
 
@@ -259,27 +315,29 @@ CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="teamalign", description=(
         "teamalign: measure and manage the partnership between IT and Operations. "
-        "Settings come from environment variables (docs/configuration.md); data lives in TEAMALIGN_DATA_DIR."))
+        "Settings come from environment variables (docs/configuration.md); data lives in TEAMALIGN_DATA_DIR. "
+        "Every verb that uses the database applies pending migrations first, so a fresh data folder needs "
+        "no setup (`manage` leaves them to you)."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="build the demo organisation on SQLite and serve it")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="web server processes")
+    p.add_argument("--port", type=port_number, default=8000)
+    p.add_argument("--workers", type=positive_int, default=2, help="web server processes")
     p.add_argument("--reset", action="store_true", help="delete and rebuild the demo organisation")
     p.add_argument("--no-serve", action="store_true", help="build the demo organisation and stop")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="production web server (applies migrations first)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="web server processes")
+    p.add_argument("--port", type=port_number, default=8000)
+    p.add_argument("--workers", type=positive_int, default=2, help="web server processes")
     p.add_argument("--with-worker", action="store_true", help="also run the background worker")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run background jobs (imports) until stopped")
     p.add_argument("--batch", action="store_true", help="run the jobs waiting now, then exit")
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--interval", type=seconds, default=1.0, help="seconds between polls when idle")
     p.set_defaults(func=cmd_worker)
 
     org = sub.add_parser("org", help="organisations").add_subparsers(dest="org_command", metavar="ACTION",
@@ -309,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="source format (default: detected from the header)")
     p.add_argument("--mapping", help="mapping file for a generic CSV")
     p.add_argument("--timezone", help="time zone of naive timestamps (default: the organisation's)")
+    p.add_argument("--as-of", help="tickets: when the export was taken (2026-03-01 or 2026-03-01T12:00, in the "
+                                   "organisation's time zone unless it has an offset); open tickets' ages are "
+                                   "measured then (default: the export's last-update column, else now)")
     p.add_argument("--user", help="email of the user to record as importer")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_import)
@@ -328,7 +389,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    return args.func(args)
+    from django.db import Error as DatabaseError
+
+    try:
+        return args.func(args)
+    except DatabaseError as exc:
+        # A database that cannot be reached or used is a setting to fix, not a crash to read.
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        return _fail(f"the database cannot be used ({first}); check DATABASE_URL and TEAMALIGN_DATA_DIR "
+                     "(docs/configuration.md)")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ class TicketListQuery(ResponsivenessQuery):
     it_team: str | None = None
     breached: str | None = None  # response, resolution or any
     unresolved: bool = False
+    source: str | None = None  # the tool the tickets came from, e.g. jira
+    verdict: str | None = None  # "differs": the source's SLA verdict differs from teamalign's
     q: str = ""
     offset: int = 0
     limit: int = 100
@@ -60,8 +62,9 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
-    reassignment_count: int
-    reopen_count: int
+    reassignment_count: int | None  # null: the export records no reassignments
+    reopen_count: int | None
+    response_basis: str  # time, calendar_duration, business_duration or none (not measured)
     response_business_seconds: int | None
     resolution_business_seconds: int | None
     response_calendar_seconds: int | None
@@ -70,7 +73,14 @@ class TicketOut(Schema):
     resolution_due_at: datetime | None
     response_breached: bool | None
     resolution_breached: bool | None
+    source_response_seconds: int | None
+    source_resolution_seconds: int | None
+    source_response_business_seconds: int | None
+    source_resolution_business_seconds: int | None
+    source_response_breached: bool | None
+    source_resolution_breached: bool | None
     as_of: datetime
+    as_of_source: str  # export, given or import
 
 
 class TimelineOut(Schema):
@@ -138,11 +148,16 @@ def tickets(request, org_slug: str, filters: Query[TicketListQuery]):
         raise HttpError(400, f"kind must be one of {', '.join(TicketKind.values)}")
     if filters.breached and filters.breached not in {"response", "resolution", "any"}:
         raise HttpError(400, "breached must be response, resolution or any")
+    if filters.verdict and filters.verdict != "differs":
+        raise HttpError(400, "verdict must be differs")
+    if filters.source and (len(filters.source) > 40 or "\x00" in filters.source):
+        raise HttpError(400, "source is a tool's name such as jira or zendesk (at most 40 characters)")
     team = get_object_or_404(Team, organisation=org, pk=filters.team) if filters.team else None
     found = selectors.tickets(org, selectors.ListFilters(
         department=_department(org, filters.department), team=team, priority=_priority(filters.priority),
         state=filters.state, kind=filters.kind, category=filters.category, it_team=filters.it_team,
-        breached=filters.breached, since=filters.since, query=filters.q.strip(), unresolved=filters.unresolved))
+        breached=filters.breached, since=filters.since, query=filters.q.strip(), unresolved=filters.unresolved,
+        source=(filters.source or "").strip() or None, verdict_differs=filters.verdict == "differs"))
     offset, limit = max(0, filters.offset), max(1, min(filters.limit, 1000))
     return {"count": found.count(), "offset": offset, "limit": limit,
             "tickets": [_ticket_out(t) for t in found[offset:offset + limit]]}

@@ -90,6 +90,15 @@ class ImportRunOut(Schema):
     details: dict
 
 
+def _query_or_form(request, name: str, from_query: str) -> str:
+    """A parameter a client may send in the query string or as a field of the multipart form
+    (curl -F); the two must agree when both are given."""
+    from_form = request.POST.get(name, "")
+    if from_query and from_form and from_query.strip() != from_form.strip():
+        raise HttpError(400, f"{name} is given twice, in the query string and in the form, with different values")
+    return from_query or from_form
+
+
 @api.get("/v1/me", response=MeOut, tags=["account"])
 def me(request):
     return {"email": request.auth.email, "name": request.auth.name, "organisations": [
@@ -134,18 +143,23 @@ def import_detail(request, org_slug: str, run_id: int):
 
 @api.post("/v1/orgs/{org_slug}/imports/{kind}", response={202: ImportRunOut}, tags=["imports"])
 def import_upload(request, org_slug: str, kind: str, file: File[UploadedFile], format: str = "",
-                  timezone: str = ""):
+                  timezone: str = "", as_of: str = ""):
     """Queue an import of an uploaded file; poll the returned run until it has finished.
 
     ``format`` names the source format when detection from the header is not wanted;
-    ``timezone`` is the zone of timestamps without one (default: the organisation's)."""
+    ``timezone`` is the zone of timestamps without one (default: the organisation's);
+    ``as_of`` (tickets) is when the export was taken — ``2026-03-01`` or ``2026-03-01T12:00``, in
+    the organisation's zone unless it has an offset — given in the query string or as a field of
+    the multipart form."""
     membership = org_membership(request, org_slug, Permission.IMPORT)
+    as_of = _query_or_form(request, "as_of", as_of)
     if kind not in import_kinds():
         raise HttpError(400, f"unknown import kind '{kind}'; known: {', '.join(import_kinds())}")
     if file.size > settings.UPLOAD_MAX_BYTES:
         raise HttpError(413, f"the file is {describe_size(file.size)}, larger than the upload limit of "
                              f"{describe_size(settings.UPLOAD_MAX_BYTES)}; import it with the command line")
-    options = import_options_check(kind=kind, format=format, timezone=timezone)
+    options = import_options_check(kind=kind, format=format, timezone=timezone, as_of=as_of,
+                                   organisation_timezone=membership.organisation.timezone)
     run = import_run_create(organisation=membership.organisation, kind=kind, file_name=file.name, source=file,
                             user=request.auth, via="api", format=format, options=options)
     result = import_run_job.enqueue(run.pk)

@@ -11,10 +11,20 @@ Definitions (PRODUCT.md, "Metric definitions"; the derived columns are made by t
 * **Attainment** = met / measured, where measured counts tickets with a breach flag (met or
   breached) and met those not breached. Tickets not yet due, or without a target, have no flag
   and are excluded. Shown as a fraction 0..1; null when nothing was measured.
+* **Not measured** is null, never 0: a median, p90 or attainment with no ticket behind it; the
+  response figures of tickets whose export records no first responses (``response_basis`` none,
+  counted in ``response_not_recorded``); reopen and reassignment figures over tickets whose
+  export records no such counts (null counts).
 * **Open backlog by age**: open tickets (new, in progress, on hold) bucketed by *calendar* age
   at the time their export was taken (``as_of``): <1d, 1–3d, 3–7d, 7–30d, >30d. Calendar, not
-  business, because backlog age is how long the requester has been waiting.
-* **Reopen rate** = share of tickets reopened at least once; **mean reassignments** per ticket.
+  business, because backlog age is how long the requester has been waiting. ``backlog_as_of``
+  says, per origin of that instant (the export's last update, an instant given with the import,
+  or the import itself), how many open tickets are measured at which instants.
+* **Reopen rate** = share of tickets reopened at least once; **mean reassignments** per ticket;
+  both over the tickets whose export records the count.
+* **Source verdicts**: where the source tool gave its own SLA verdict (``source_*_breached``),
+  per source: how many tickets both verdicts cover, on how many they differ, and both
+  attainments over the same tickets.
 * **Operations vs others at the same priority**: for each priority, Operations' median divided
   by the median of the other customer departments (kind "other": the IT department's own
   tickets and tickets of unknown departments are in neither group). Above 1 means Operations
@@ -43,6 +53,8 @@ TICKET_COLUMNS: dict[str, pl.DataType] = {
     "response_business_seconds": pl.Int64, "resolution_business_seconds": pl.Int64,
     "response_breached": pl.Boolean, "resolution_breached": pl.Boolean,
     "reopen_count": pl.Int32, "reassignment_count": pl.Int32,
+    "source": pl.Utf8, "response_basis": pl.Utf8, "as_of_source": pl.Utf8,
+    "source_response_breached": pl.Boolean, "source_resolution_breached": pl.Boolean,
 }
 
 #: Breakdowns shown on the page: key → (column, title).
@@ -71,8 +83,12 @@ def _measures() -> list[pl.Expr]:
         flag = pl.col(f"{what}_breached")
         measures += [flag.is_not_null().sum().alias(f"{what}_measured"),
                      (flag == False).sum().alias(f"{what}_met")]  # noqa: E712 (a column, not a bool)
+    measures.append((pl.col("response_basis") == "none").sum().alias("response_not_recorded"))
     for label, low, high in BACKLOG_BUCKETS:
-        inside = is_open & (age >= low) & ((age < high) if high is not None else pl.lit(True))
+        # The first bucket has no lower bound: a ticket opened after its as-of instant (a clock
+        # skew in the source) is new, and every open ticket lands in a bucket.
+        inside = is_open & ((age >= low) if low else pl.lit(True)) \
+            & ((age < high) if high is not None else pl.lit(True))
         measures.append(inside.sum().alias(f"backlog {label}"))
     measures += [
         (pl.col("reopen_count") > 0).mean().alias("reopen_rate"),
@@ -162,6 +178,47 @@ def monthly(tickets: pl.DataFrame, timezone: str) -> list[dict]:
     return sorted(split + everyone, key=lambda r: (r["month"], r["segment"]))
 
 
+def backlog_as_of(tickets: pl.DataFrame) -> list[dict]:
+    """Open tickets per origin of the instant their age is measured at (export, given, import),
+    with the earliest and latest such instants; most open tickets first."""
+    open_tickets = tickets.filter(pl.col("state").is_in(OPEN_STATES))
+    if open_tickets.height == 0:
+        return []
+    grouped = open_tickets.group_by("as_of_source").agg(
+        pl.len().alias("open"), pl.col("as_of").min().alias("earliest"), pl.col("as_of").max().alias("latest"))
+    return [{"source": r["as_of_source"] or "export", "open": r["open"], "earliest": r["earliest"].isoformat(),
+             "latest": r["latest"].isoformat()}
+            for r in grouped.sort(["open", "as_of_source"], descending=[True, False]).iter_rows(named=True)]
+
+
+def source_verdicts(tickets: pl.DataFrame) -> list[dict]:
+    """Per source tool that gave SLA verdicts: where its verdict and teamalign's differ."""
+    theirs_any = pl.col("source_response_breached").is_not_null() | pl.col("source_resolution_breached").is_not_null()
+    judged = tickets.filter(theirs_any)
+    if judged.height == 0:
+        return []
+    exprs = [pl.len().alias("tickets")]
+    differs = pl.lit(False)
+    for what in ("response", "resolution"):
+        ours, theirs = pl.col(f"{what}_breached"), pl.col(f"source_{what}_breached")
+        both = ours.is_not_null() & theirs.is_not_null()
+        differ = both & (ours != theirs)
+        differs = differs | differ
+        exprs += [both.sum().alias(f"{what}_compared"), differ.sum().alias(f"{what}_differ"),
+                  (both & ~ours).sum().alias(f"{what}_met"), (both & ~theirs).sum().alias(f"{what}_source_met"),
+                  (differ & theirs).sum().alias(f"{what}_source_breached_teamalign_met"),
+                  (differ & ~theirs).sum().alias(f"{what}_source_met_teamalign_breached")]
+    exprs.append(differs.sum().alias("differ"))
+    out = []
+    for row in judged.group_by("source").agg(exprs).sort("source").iter_rows(named=True):
+        for what in ("response", "resolution"):
+            compared, met, source_met = row[f"{what}_compared"], row.pop(f"{what}_met"), row.pop(f"{what}_source_met")
+            row[f"{what}_attainment"] = round(met / compared, 4) if compared else None
+            row[f"{what}_source_attainment"] = round(source_met / compared, 4) if compared else None
+        out.append(row)
+    return out
+
+
 def responsiveness(tickets: pl.DataFrame, *, timezone: str = "UTC") -> dict:
     """The whole Responsiveness view: Operations first, then the comparisons and breakdowns."""
     segment = _segment(tickets)
@@ -178,4 +235,8 @@ def responsiveness(tickets: pl.DataFrame, *, timezone: str = "UTC") -> dict:
         "operations_vs_others": operations_vs_others(tickets),
         "monthly": monthly(tickets, timezone),
         "breakdowns": {key: breakdown(tickets, column) for key, (column, _title) in BREAKDOWNS.items()},
+        "response_not_recorded_sources": sorted(
+            tickets.filter(pl.col("response_basis") == "none")["source"].drop_nulls().unique().to_list()),
+        "backlog_as_of": backlog_as_of(tickets),
+        "source_verdicts": source_verdicts(tickets),
     }

@@ -58,6 +58,11 @@ class UploadForm(forms.Form):
     format = forms.ChoiceField(choices=[], required=False, help_text="Leave on “detect” unless detection fails.")
     timezone = forms.CharField(max_length=64, required=False, label="Time zone of times without one",
                                help_text="IANA name, e.g. Europe/London. Default: the organisation's.")
+    as_of = forms.CharField(max_length=40, required=False, label="As of (when the export was taken)",
+                            widget=forms.TextInput(attrs={"placeholder": "2026-03-01 12:00"}),
+                            help_text="Ticket exports: the date, or date and time, the export was taken, in the "
+                                      "organisation's time zone unless it has an offset. Open tickets' ages are "
+                                      "measured then. Default: the export's last-update column, else the import.")
 
     def __init__(self, *args, kinds: list[str], formats: dict[str, list[str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,15 +9,20 @@ and nothing the handler wrote survives because its transaction rolled back.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils import timezone as dj_timezone
 
 from teamalign.errors import ImportFileError, ValidationError
 
@@ -57,8 +62,56 @@ def import_formats() -> dict[str, list[str]]:
     return {kind: list(formats()) for kind, formats in sorted(_FORMATS.items())}
 
 
-def import_options_check(*, kind: str, format: str = "", timezone: str = "") -> dict:
-    """Validate the options a person may give with an upload; return them for ImportRun.options."""
+#: Kinds whose imports measure open items at an instant, and so take ``as_of``.
+AS_OF_KINDS = ("tickets",)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def as_of_parse(text: str, *, timezone: str, now: datetime | None = None) -> datetime:
+    """When an export was taken, as a person writes it: ``2026-03-01``, ``2026-03-01 12:00``,
+    ``2026-03-01T12:00:00+01:00`` or ``…Z``. A time without an offset is in ``timezone``; a date
+    alone means the end of that day (the export was taken some time that day, and ages measured
+    at its end are never younger than the export's own times), or now if that is earlier.
+    Returns an aware UTC instant; anything else is a ValidationError saying what to write.
+    """
+    now = now or dj_timezone.now()
+    text = (text or "").strip()
+    example = "write a date such as 2026-03-01, or a date and time such as 2026-03-01 12:00 (optionally with " \
+              "an offset such as +01:00)"
+    if len(text) > 40:
+        raise ValidationError(f"the as-of value is too long: {example}")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"'{text}' is not a date or a date and time: {example}") from None
+    date_only = bool(_DATE_ONLY.match(text))
+    day = f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d}"  # strftime drops a year's leading zeros
+    if parsed.year < 1970:
+        raise ValidationError(f"the as-of date {day} is before 1970: give the date the export was taken")
+    if parsed.year > now.year + 1:  # before any arithmetic, which would overflow near year 9999
+        raise ValidationError(f"the as-of date {day} is in the future: give the date the export was taken")
+    zone = ZoneInfo(timezone)
+    if date_only:
+        parsed = datetime.combine(parsed.date() + timedelta(days=1), clock_time.min, tzinfo=zone)
+    elif parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    instant = parsed.astimezone(UTC)
+    if date_only and instant > now:
+        instant = now.astimezone(UTC)
+    # A minute's grace for clocks that differ a little between the exporting tool and this server.
+    if instant > now + timedelta(minutes=1):
+        raise ValidationError(f"the as-of instant {parsed:%Y-%m-%d %H:%M} is in the future: give the time the "
+                              "export was taken")
+    return instant.replace(microsecond=0)
+
+
+def import_options_check(*, kind: str, format: str = "", timezone: str = "", as_of: str = "",
+                         organisation_timezone: str = "UTC") -> dict:
+    """Validate the options a person may give with an upload; return them for ImportRun.options.
+
+    ``as_of`` (ticket imports) is when the export was taken, read by :func:`as_of_parse` in
+    ``organisation_timezone`` unless it carries an offset; it is stored as ISO 8601 in UTC.
+    """
     known = import_formats().get(kind, [])
     if format and format not in known:
         raise ValidationError(f"'{format}' is not a format of {kind} imports"
@@ -70,6 +123,10 @@ def import_options_check(*, kind: str, format: str = "", timezone: str = "") -> 
         if timezone not in zoneinfo.available_timezones():
             raise ValidationError(f"'{timezone}' is not a known IANA time zone (for example Europe/London)")
         options["timezone"] = timezone
+    if as_of and as_of.strip():
+        if kind not in AS_OF_KINDS:
+            raise ValidationError(f"an as-of instant applies to {', '.join(AS_OF_KINDS)} imports, not {kind}")
+        options["as_of"] = as_of_parse(as_of, timezone=organisation_timezone).isoformat()
     return options
 
 

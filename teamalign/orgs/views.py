@@ -48,7 +48,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             run = None
             try:
                 kind, fmt = form.cleaned_data["kind"], form.cleaned_data["format"]
-                options = import_options_check(kind=kind, format=fmt, timezone=form.cleaned_data["timezone"].strip())
+                options = import_options_check(kind=kind, format=fmt, timezone=form.cleaned_data["timezone"].strip(),
+                                               as_of=form.cleaned_data["as_of"], organisation_timezone=org.timezone)
                 run = import_run_create(organisation=org, kind=kind, file_name=uploaded.name, source=uploaded,
                                         user=request.user, via="web", format=fmt, options=options)
             except ValidationError as exc:

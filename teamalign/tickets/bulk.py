@@ -121,7 +121,8 @@ def read_frame(table: str, schema: dict[str, pl.DataType], where: str = "", para
 
 EXISTING_SCHEMA: dict[str, pl.DataType] = {
     "external_id": pl.Utf8, "id": pl.Int64, "row_hash": pl.Int64, "requester_person_id": pl.Int64,
-    "requester_department_id": pl.Int64, "requester_team_id": pl.Int64, "policy_id": pl.Int64}
+    "requester_department_id": pl.Int64, "requester_team_id": pl.Int64, "policy_id": pl.Int64,
+    "as_of": UTC_US, "as_of_source": pl.Utf8}
 
 
 def existing(organisation_id: int, source: str) -> pl.DataFrame:
@@ -133,7 +134,8 @@ def existing(organisation_id: int, source: str) -> pl.DataFrame:
 RECOMPUTE_SCHEMA: dict[str, pl.DataType] = {
     "id": pl.Int64, "key": pl.Utf8, "kind": pl.Utf8, "priority": pl.Int8, "state": pl.Utf8,
     "opened_at": UTC_US, "first_response_at": UTC_US, "resolved_at": UTC_US, "closed_at": UTC_US,
-    "as_of": UTC_US, "requester_details": pl.Utf8,
+    "as_of": UTC_US, "requester_details": pl.Utf8, "response_basis": pl.Utf8,
+    "source_response_business_seconds": pl.Int64,
     "requester_person_id": pl.Int64, "requester_department_id": pl.Int64, "requester_team_id": pl.Int64,
     "policy_id": pl.Int64, "response_business_seconds": pl.Int64, "resolution_business_seconds": pl.Int64,
     "response_calendar_seconds": pl.Int64, "resolution_calendar_seconds": pl.Int64,

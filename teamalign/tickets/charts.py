@@ -13,7 +13,8 @@ def _spec(data: list[dict], layer_encoding: dict, title: str, y_title: str, y_fo
     axis = {"title": y_title, **({"format": y_format} if y_format else {})}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": title, "width": "container", "height": 220,
+        # Left-aligned and small, so a phone-width chart shows its whole title.
+        "title": {"text": title, "anchor": "start", "fontSize": 12}, "width": "container", "height": 220,
         "data": {"values": data},
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {

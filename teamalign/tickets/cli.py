@@ -29,6 +29,8 @@ def _date(text: str) -> date:
 
 
 def add_commands(sub) -> None:
+    from teamalign.cli import positive_int
+
     metrics = area_subparsers(sub, "metrics", "print an area's figures (the numbers its page shows)")
     p = metrics.add_parser("responsiveness", help="ticket responsiveness: Operations first, then the comparisons")
     p.add_argument("--org", required=True, help="organisation slug")
@@ -40,12 +42,13 @@ def add_commands(sub) -> None:
 
     bench = area_subparsers(sub, "bench", "benchmarks that print their figures")
     p = bench.add_parser("tickets", help="ticket import on SQLite and PostgreSQL, the engine, and the page under load")
-    p.add_argument("--rows", type=int, default=1_000_000, help="tickets in the generated export (default 1,000,000)")
+    p.add_argument("--rows", type=positive_int, default=1_000_000,
+                   help="tickets in the generated export (default 1,000,000)")
     p.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres",
                    help="a PostgreSQL server where a scratch database is created and dropped "
                         "(default the local one); 'none' skips PostgreSQL")
-    p.add_argument("--clients", type=int, default=20, help="concurrent clients for the page test (default 20)")
-    p.add_argument("--requests", type=int, default=400, help="page requests in all (default 400)")
+    p.add_argument("--clients", type=positive_int, default=20, help="concurrent clients for the page test (default 20)")
+    p.add_argument("--requests", type=positive_int, default=400, help="page requests in all (default 400)")
     p.add_argument("--skip", action="append", default=[], choices=["sqlite", "postgres", "engine", "page"],
                    help="leave out a part (repeatable)")
     p.add_argument("--keep", help="keep the generated files and SQLite data in this folder")
@@ -79,34 +82,65 @@ def cmd_metrics_responsiveness(args: argparse.Namespace) -> int:
 
 
 def _print_figures(console, org, figures: dict) -> None:
+    from datetime import datetime
+
     from rich.table import Table
 
-    from teamalign.tickets.templatetags.responsiveness import duration, percent, ratio
+    from teamalign.tickets import formatting
+    from teamalign.tickets.formatting import source_name
+    from teamalign.tickets.sources import local_text
 
-    console.print(f"[bold]{org.name}[/]: {figures['tickets']} tickets"
-                  + (f", open ones as of {figures['as_of'][:16]} UTC" if figures["as_of"] else ""), highlight=False)
+    # In the narrow columns of a terminal table an empty figure is "—", explained in each caption.
+    def duration(value):
+        return formatting.format_duration(value, "—")
+
+    def percent(value):
+        return formatting.format_percent(value, "—")
+
+    def ratio(value):
+        return formatting.format_ratio(value, "—")
+
+    def format_mean(value):
+        return formatting.format_mean(value, "—")
+
+    legend = "— not measured: no ticket behind the figure"
+
+    console.print(f"[bold]{org.name}[/]: {figures['tickets']} tickets", highlight=False)
     if not figures["tickets"]:
         return
-    summary = Table(title="Operations and the other departments")
-    for column in ("", "tickets", "resp. met", "resp. median", "resp. p90", "resol. met",
-                   "resol. median", "resol. p90", "open"):
+    everyone = figures["all"]
+    show_response = everyone["response_median"] is not None or everyone["response_measured"] > 0
+    if everyone["response_not_recorded"]:
+        tools = ", ".join(source_name(s) for s in figures["response_not_recorded_sources"])
+        lead = "Time to first response is not measured" if not show_response else \
+            f"{everyone['response_not_recorded']} tickets are left out of the first-response figures"
+        console.print(f"[yellow]{lead}: these {tools} exports record no first responses.[/]", highlight=False)
+    summary = Table(title="Operations and the other departments", caption=legend)
+    columns = ["", "tickets", *(["resp. met", "resp. median", "resp. p90"] if show_response else []),
+               "resol. met", "resol. median", "resol. p90", "open", "reopened", "reassign."]
+    for column in columns:
         summary.add_column(column, justify="left" if not column else "right")
-    for label, row in (("Operations", figures["operations"]), ("Others", figures["others"]),
-                       ("All", figures["all"])):
-        summary.add_row(label, str(row["tickets"]), percent(row["response_attainment"]),
-                        duration(row["response_median"]), duration(row["response_p90"]),
+    for label, row in (("Operations", figures["operations"]), ("Others", figures["others"]), ("All", everyone)):
+        response = [percent(row["response_attainment"]), duration(row["response_median"]),
+                    duration(row["response_p90"])] if show_response else []
+        summary.add_row(label, str(row["tickets"]), *response,
                         percent(row["resolution_attainment"]), duration(row["resolution_median"]),
-                        duration(row["resolution_p90"]), str(row["open"]))
+                        duration(row["resolution_p90"]), str(row["open"]), percent(row["reopen_rate"]),
+                        format_mean(row["mean_reassignments"]))
     console.print(summary)
-    same = Table(title="Operations vs the other departments, same priority (median business time)")
-    for column in ("priority", "Ops resp.", "others", "ratio", "Ops resol.", "others", "ratio"):
+    same = Table(title="Operations vs the other departments, same priority (median business time)", caption=legend)
+    for column in ("priority", *(["Ops resp.", "others", "ratio"] if show_response else []),
+                   "Ops resol.", "others", "ratio"):
         same.add_column(column, justify="right")
     for r in figures["operations_vs_others"]:
-        same.add_row(f"P{r['priority']}", duration(r["operations_response_median"]),
-                     duration(r["others_response_median"]), ratio(r["response_ratio"]),
-                     duration(r["operations_resolution_median"]), duration(r["others_resolution_median"]),
-                     ratio(r["resolution_ratio"]))
-    console.print(same)
+        response = [duration(r["operations_response_median"]), duration(r["others_response_median"]),
+                    ratio(r["response_ratio"])] if show_response else []
+        same.add_row(f"P{r['priority']}", *response, duration(r["operations_resolution_median"]),
+                     duration(r["others_resolution_median"]), ratio(r["resolution_ratio"]))
+    if figures["operations_vs_others"]:
+        console.print(same)
+    else:
+        console.print("No tickets from Operations or the other departments with a priority to compare.")
     backlog = Table(title="Open backlog by calendar age")
     backlog.add_column("")
     for bucket in figures["backlog_buckets"]:
@@ -114,11 +148,38 @@ def _print_figures(console, org, figures: dict) -> None:
     for label, row in (("Operations", figures["operations"]), ("Other departments", figures["others"])):
         backlog.add_row(label, *map(str, row["backlog"]))
     console.print(backlog)
+    why = {"export": "the export's last update", "given": "the as-of instant given with the import",
+           "import": "the import: the export has no last-update column (re-import with --as-of)"}
+    for row in figures["backlog_as_of"]:
+        at = local_text(datetime.fromisoformat(row["latest"]), org.timezone)
+        style = "yellow" if row["source"] == "import" else "default"
+        console.print(f"[{style}]{row['open']} open tickets: ages as of {at}, {why[row['source']]}.[/]",
+                      highlight=False)
+    for v in figures["source_verdicts"]:
+        tool = source_name(v["source"])
+        if v["differ"]:
+            console.print(f"[yellow]{tool}'s SLA verdict differs from teamalign's on {v['differ']} of {v['tickets']} "
+                          "tickets (schedule and policy differences); list them with the API's "
+                          f"tickets?verdict=differs&source={v['source']}.[/]", highlight=False)
+        elif v["response_compared"] or v["resolution_compared"]:
+            console.print(f"{tool}'s SLA verdicts agree with teamalign's on every ticket that has both.",
+                          highlight=False)
     if figures["without_department"]:
         console.print(f"[yellow]{figures['without_department']} tickets have a requester in no department.[/]")
 
 
 def cmd_bench_tickets(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from teamalign.cli import _fail
     from teamalign.tickets.bench import run_bench
 
-    return run_bench(args)
+    try:
+        return run_bench(args)
+    except OSError as exc:  # --keep names a folder that cannot be written, the disk is full…
+        return _fail(f"the benchmark cannot write its files: {exc}")
+    except RuntimeError as exc:  # a child process (import, server) failed; its output is in the message
+        return _fail(f"the benchmark stopped: {exc}")
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+        return _fail(f"PostgreSQL at --postgres-url cannot be used ({first}); pass --postgres-url none to skip it")

@@ -21,6 +21,13 @@ The rules (PRODUCT.md, "Metric definitions"):
 * The due time is the instant the business clock, pauses excluded, reaches the target.
 * Tickets with no policy (no kind/priority match) are still measured, in the default schedule,
   so medians exist for them; they have no due times and no breach flags.
+* ``response_basis`` (optional column, default ``time``) says where the first response comes
+  from. ``none``: the source records no first responses, so response is not measured at all (no
+  seconds, no due time, no breach flag: a ticket is never "waiting" for a response nobody
+  records). ``business_duration``: the source gives only its business-hours duration
+  (``source_response_business_seconds``), which is taken as the business seconds, unchanged by
+  our pauses; there is no calendar figure. ``time`` and ``calendar_duration`` are measured from
+  ``first_response_at`` as above (the service fills it from the calendar duration for the latter).
 """
 
 from __future__ import annotations
@@ -80,6 +87,10 @@ DERIVED_SCHEMA: dict[str, pl.DataType] = {
 
 def _us(frame: pl.DataFrame, column: str) -> np.ndarray:
     return frame[column].dt.epoch("us").fill_null(_NULL).to_numpy().astype(np.int64, copy=False)
+
+
+def _int(frame: pl.DataFrame, column: str) -> np.ndarray:
+    return frame[column].cast(pl.Int64).fill_null(_NULL).to_numpy().astype(np.int64, copy=False)
 
 
 def _instant_us(value: datetime) -> int:
@@ -176,7 +187,8 @@ def measure(tickets: pl.DataFrame, history: pl.DataFrame, rules: Rules) -> pl.Da
     """The derived columns (:data:`DERIVED_SCHEMA`) for ``tickets``, row for row.
 
     ``tickets`` needs external_id, kind, priority, state, opened_at, first_response_at,
-    resolved_at, closed_at (UTC); ``history`` needs external_id, at, state.
+    resolved_at, closed_at (UTC), and may have response_basis and
+    source_response_business_seconds; ``history`` needs external_id, at, state.
     """
     n = tickets.height
     as_of_us = _instant_us(rules.as_of)
@@ -189,6 +201,10 @@ def measure(tickets: pl.DataFrame, history: pl.DataFrame, rules: Rules) -> pl.Da
          "pause_states": [list(p.pause_states) for p in rules.policies]},
         schema={"kind": pl.Utf8, "priority": pl.Int8, "policy_id": pl.Int64, "response_target": pl.Int64,
                 "resolution_target": pl.Int64, "schedule_id": pl.Int64, "pause_states": pl.List(pl.Utf8)})
+    basis = (tickets["response_basis"] if "response_basis" in tickets.columns
+             else pl.repeat("time", n, dtype=pl.Utf8, eager=True)).fill_null("time").to_numpy()
+    source_business = (_int(tickets, "source_response_business_seconds") if "source_response_business_seconds"
+                       in tickets.columns else np.full(n, _NULL, dtype=np.int64))
     joined = tickets.select("external_id", "kind", pl.col("priority").cast(pl.Int8), "state", "opened_at",
                             "first_response_at", "resolved_at", "closed_at") \
         .join(policy_frame, on=["kind", "priority"], how="left", maintain_order="left") \
@@ -206,7 +222,11 @@ def measure(tickets: pl.DataFrame, history: pl.DataFrame, rules: Rules) -> pl.Da
     # A stop before the start is bad source data: not measured (the parser warned about it).
     first_response = np.where(first_response < opened, _NULL, first_response)
     resolution_end = np.where(resolution_end < opened, _NULL, resolution_end)
-    response_waiting = (first_response == _NULL) & (state == "new")
+    not_recorded = basis == "none"
+    # The source's business duration stands in for a first response it gives no instant for.
+    from_source_business = (basis == "business_duration") & (source_business != _NULL) & (source_business >= 0)
+    first_response = np.where(not_recorded | from_source_business, _NULL, first_response)
+    response_waiting = (first_response == _NULL) & (state == "new") & ~not_recorded & ~from_source_business
     resolution_waiting = (resolution_end == _NULL) & is_open
     age_end = np.maximum(opened, as_of_us)
 
@@ -245,6 +265,10 @@ def measure(tickets: pl.DataFrame, history: pl.DataFrame, rules: Rules) -> pl.Da
             paused_b, paused_c = _paused(schedule, g_rows, g_start, g_end, g_opened, stop, group.size)
             business[m] = np.maximum(business[m] - paused_b[m], 0)
             calendar[m] = np.maximum(calendar[m] - paused_c[m], 0)
+            if what == "response":
+                given = from_source_business[group]
+                business[given] = source_business[group][given]
+                measured = measured | given
             out[f"{what}_business_seconds"][group] = business
             out[f"{what}_calendar_seconds"][group] = calendar
 
@@ -269,6 +293,8 @@ def measure(tickets: pl.DataFrame, history: pl.DataFrame, rules: Rules) -> pl.Da
                 sub[t] = np.arange(t.size)
                 keep = sub[g_rows] >= 0 if g_rows.size else np.zeros(0, dtype=bool)
                 due[t] = _due(schedule, g_opened[t], target[t], sub[g_rows[keep]], g_start[keep], g_end[keep])
+                if what == "response":
+                    due[not_recorded[group]] = _NULL  # nothing is due that nobody records
                 out[f"{what}_due_at"][group] = due
 
     columns = {

@@ -37,6 +37,10 @@ class TicketFilterForm(ResponsivenessFilterForm):
     breached = forms.ChoiceField(required=False, label="Breached", choices=[
         ("", "—"), ("any", "Any target"), ("response", "Response"), ("resolution", "Resolution")])
     unresolved = forms.BooleanField(required=False, label="Requester in no department")
+    source = forms.CharField(required=False, max_length=40, label="Source tool",
+                             widget=forms.TextInput(attrs={"placeholder": "jira, zendesk…"}))
+    verdict = forms.ChoiceField(required=False, label="Source's SLA verdict", choices=[
+        ("", "any"), ("differs", "differs from teamalign's")])
     q = forms.CharField(required=False, max_length=200, label="Search")
 
     def __init__(self, *args, organisation: Organisation, **kwargs):

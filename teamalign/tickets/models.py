@@ -65,6 +65,23 @@ class TicketState(models.TextChoices):
 OPEN_STATES = (TicketState.NEW, TicketState.IN_PROGRESS, TicketState.ON_HOLD)
 
 
+class ResponseBasis(models.TextChoices):
+    """Where a ticket's first response comes from (services.ticket_import decides, per ticket)."""
+
+    TIME = "time", "the source's first-response time"
+    CALENDAR_DURATION = "calendar_duration", "opened + the source's first-response duration (calendar)"
+    BUSINESS_DURATION = "business_duration", "the source's first-response duration in its business hours"
+    NONE = "none", "not recorded by the source"
+
+
+class AsOfSource(models.TextChoices):
+    """Where the instant open tickets are measured at (``Ticket.as_of``) comes from."""
+
+    EXPORT = "export", "the export's last update"
+    GIVEN = "given", "the as-of instant given with the import"
+    IMPORT = "import", "the import (the export has no last-update time)"
+
+
 class SlaPolicy(models.Model):
     """Targets for one ticket kind and priority, in business seconds of a schedule."""
 
@@ -157,9 +174,18 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    reassignment_count = models.IntegerField(default=0)
-    reopen_count = models.IntegerField(default=0)
+    # Null when the source records no such count (the figures then say "not measured").
+    reassignment_count = models.IntegerField(null=True, blank=True, default=0)
+    reopen_count = models.IntegerField(null=True, blank=True, default=0)
     feedback_rating = models.SmallIntegerField(null=True, blank=True)
+    # The source's own figures, kept beside ours: durations in calendar and in the source's
+    # business hours, and its SLA verdict (True = breached), so the pages can show where they differ.
+    source_response_seconds = models.BigIntegerField(null=True, blank=True)
+    source_resolution_seconds = models.BigIntegerField(null=True, blank=True)
+    source_response_business_seconds = models.BigIntegerField(null=True, blank=True)
+    source_resolution_business_seconds = models.BigIntegerField(null=True, blank=True)
+    source_response_breached = models.BooleanField(null=True, blank=True)
+    source_resolution_breached = models.BooleanField(null=True, blank=True)
     # Derived at import / recompute.
     policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="tickets", db_index=False, db_constraint=False)
@@ -171,8 +197,10 @@ class Ticket(models.Model):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     response_breached = models.BooleanField(null=True, blank=True)
     resolution_breached = models.BooleanField(null=True, blank=True)
-    # The instant open tickets were measured at: the export's newest update, else the import time.
+    response_basis = models.CharField(max_length=20, choices=ResponseBasis.choices, default=ResponseBasis.TIME)
+    # The instant open tickets were measured at, and where it came from (AsOfSource).
     as_of = models.DateTimeField()
+    as_of_source = models.CharField(max_length=8, choices=AsOfSource.choices, default=AsOfSource.EXPORT)
     import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="tickets", db_index=False, db_constraint=False)
     row_hash = models.BigIntegerField(default=0)  # of every written column: unchanged rows are skipped
@@ -194,6 +222,17 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def response_verdict_differs(self) -> bool:
+        """The source tool's response verdict and ours both exist and disagree."""
+        return None not in (self.response_breached, self.source_response_breached) \
+            and self.response_breached != self.source_response_breached
+
+    @property
+    def resolution_verdict_differs(self) -> bool:
+        return None not in (self.resolution_breached, self.source_resolution_breached) \
+            and self.resolution_breached != self.source_resolution_breached
 
 
 class TicketStateChange(models.Model):

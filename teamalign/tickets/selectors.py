@@ -22,7 +22,8 @@ from teamalign.calc import metrics
 from teamalign.orgs.models import Department, Organisation, Team
 
 from . import bulk
-from .models import MetricsCache, OPEN_STATES, SlaPolicy, Ticket, TicketDataVersion, TicketStateChange
+from .formatting import format_duration, source_name
+from .models import MetricsCache, OPEN_STATES, ResponseBasis, SlaPolicy, Ticket, TicketDataVersion, TicketStateChange
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl
         "response_business_seconds": pl.Int64, "resolution_business_seconds": pl.Int64,
         "response_breached": pl.Boolean, "resolution_breached": pl.Boolean,
         "reopen_count": pl.Int32, "reassignment_count": pl.Int32,
+        "source": pl.Utf8, "response_basis": pl.Utf8, "as_of_source": pl.Utf8,
+        "source_response_breached": pl.Boolean, "source_resolution_breached": pl.Boolean,
     }, " AND ".join(where), params)
     departments = pl.DataFrame(list(Department.objects.filter(organisation=organisation).values_list(
         "pk", "name", "kind")), schema={"requester_department_id": pl.Int64, "department": pl.Utf8,
@@ -90,7 +93,7 @@ def figures_key(organisation: Organisation, filters: Filters = Filters()) -> tup
     version, changed_at = TicketDataVersion.objects.filter(organisation=organisation).values_list(
         "version", "changed_at").first() or (0, None)
     stamp = changed_at.timestamp() if changed_at else 0
-    return f"responsiveness|v2|{filters.key()}|{stamp}", version
+    return f"responsiveness|v3|{filters.key()}|{stamp}", version
 
 
 def responsiveness(organisation: Organisation, filters: Filters = Filters(), *, use_cache: bool = True) -> dict:
@@ -126,6 +129,15 @@ class ListFilters:
     since: date | None = None
     query: str = ""
     unresolved: bool = False  # tickets whose requester is in no department
+    source: str | None = None  # the tool the tickets came from ("jira"…)
+    verdict_differs: bool = False  # the source's SLA verdict differs from ours on a target
+
+
+#: Tickets where the source tool's SLA verdict and teamalign's disagree, on either target.
+VERDICT_DIFFERS = (Q(response_breached=True, source_response_breached=False)
+                   | Q(response_breached=False, source_response_breached=True)
+                   | Q(resolution_breached=True, source_resolution_breached=False)
+                   | Q(resolution_breached=False, source_resolution_breached=True))
 
 
 def tickets(organisation: Organisation, filters: ListFilters = ListFilters()) -> QuerySet[Ticket]:
@@ -158,6 +170,10 @@ def tickets(organisation: Organisation, filters: ListFilters = ListFilters()) ->
     if filters.since is not None:
         found = found.filter(opened_at__gte=datetime.combine(filters.since, time.min,
                                                              tzinfo=ZoneInfo(organisation.timezone)))
+    if filters.source:
+        found = found.filter(source__iexact=filters.source)
+    if filters.verdict_differs:
+        found = found.filter(VERDICT_DIFFERS)
     if filters.query:
         found = found.filter(Q(external_id__icontains=filters.query) | Q(title__icontains=filters.query))
     return found.defer("requester_details")
@@ -194,16 +210,49 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
                                      "pause" if paused else "state"))
     # The ticket's own times, unless the history already shows a change at that instant.
     changed_at = {change.at for change in changes}
-    for at, what in ((ticket.first_response_at, "First response"), (ticket.resolved_at, "Resolved"),
-                     (ticket.closed_at, "Closed")):
+    derived = "opened + the first-response duration the source gives" \
+        if ticket.response_basis == ResponseBasis.CALENDAR_DURATION else ""
+    for at, what, detail in ((ticket.first_response_at, "First response", derived), (ticket.resolved_at, "Resolved", ""),
+                             (ticket.closed_at, "Closed", "")):
         if at and (at not in changed_at or what == "First response"):
-            entries.append(TimelineEntry(at, what, "", "event"))
+            entries.append(TimelineEntry(at, what, detail, "event"))
     for what, due, breached in (("Response", ticket.response_due_at, ticket.response_breached),
                                 ("Resolution", ticket.resolution_due_at, ticket.resolution_breached)):
         if due:
             state = {True: "breached", False: "met", None: "not yet due"}[breached]
             entries.append(TimelineEntry(due, f"{what} due", state, "breach" if breached else "due"))
     return sorted(entries, key=lambda e: (e.at, e.kind != "event"))
+
+
+def response_basis_text(ticket: Ticket) -> str:
+    """Where the ticket's first response comes from, as the ticket page says it (after "First response")."""
+    tool = source_name(ticket.source)
+    schedule = f"“{ticket.policy.schedule.name}”" if ticket.policy else "the default schedule"
+    if ticket.response_basis == ResponseBasis.NONE:
+        return f"is not measured: this {tool} export has no first-response data"
+    if ticket.response_basis == ResponseBasis.CALENDAR_DURATION:
+        return (f"from {tool}'s first-response duration: opened + {format_duration(ticket.source_response_seconds)} "
+                f"(calendar), the business time then measured in {schedule}")
+    if ticket.response_basis == ResponseBasis.BUSINESS_DURATION:
+        return (f"from {tool}'s first-response duration in its own business hours "
+                f"({format_duration(ticket.source_response_business_seconds)}), taken as it is; {tool} gives no "
+                "calendar figure")
+    if ticket.first_response_at is None:
+        return f"not yet recorded in the {tool} export"
+    return f"from the time the {tool} export records, measured in {schedule}"
+
+
+def source_figures(ticket: Ticket) -> list[str]:
+    """The durations the source tool computed itself, for the ticket page ("first response 22 m calendar…")."""
+    out = []
+    for what, calendar, business in (
+            ("first response", ticket.source_response_seconds, ticket.source_response_business_seconds),
+            ("resolution", ticket.source_resolution_seconds, ticket.source_resolution_business_seconds)):
+        parts = [f"{format_duration(calendar)} calendar" if calendar is not None else "",
+                 f"{format_duration(business)} in its business hours" if business is not None else ""]
+        if any(parts):
+            out.append(f"{what} {', '.join(p for p in parts if p)}")
+    return out
 
 
 def policies(organisation: Organisation) -> QuerySet[SlaPolicy]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from teamalign.errors import ImportFileError, ValidationError
 from teamalign.orgs.import_runs import ImportResult, register_import_kind
 from teamalign.orgs.models import Department, ImportRun, Organisation, Person, Team
 
-from . import bulk, derive, importers, requesters
+from . import bulk, derive, importers, requesters, sources
 from .models import (
     DEFAULT_WEEKLY,
     WEEKDAYS,
@@ -240,32 +240,28 @@ def _history_hashes(history: pl.DataFrame) -> pl.DataFrame:
 
 
 def _source_hash(tickets: pl.DataFrame, history: pl.DataFrame) -> pl.Series:
-    """A hash of what the file says about each ticket (fields and state history)."""
-    frame = tickets.select(_HASHED).join(_history_hashes(history), on="external_id", how="left",
-                                         maintain_order="left")
+    """A hash of what the file says about each ticket (fields and state history), and of where its
+    first response comes from (which depends on the export as a whole)."""
+    frame = tickets.select(*_HASHED, "response_basis").join(_history_hashes(history), on="external_id",
+                                                             how="left", maintain_order="left")
     return frame.hash_rows(seed=_HASH_SEED).reinterpret(signed=True).alias("row_hash")
-
-
-def _as_of(parsed: importers.ParsedTickets, now: datetime) -> datetime:
-    """When the export was taken, as well as we know: its newest update time, else now."""
-    candidates = [parsed.source_timestamps.get("max_updated_at")]
-    for column in ("opened_at", "first_response_at", "resolved_at"):
-        candidates.append(parsed.tickets[column].max())
-    known = [c if c.tzinfo else c.replace(tzinfo=UTC) for c in candidates if isinstance(c, datetime)]
-    if parsed.source_timestamps.get("max_updated_at") is None or not known:
-        return now
-    return min(max(known), now)
 
 
 # --------------------------------------------------------------------------- import
 
 def ticket_import(*, organisation: Organisation, path: Path | str, file_name: str | None = None,
                   format: str | None = None, timezone: str | None = None, mapping: Any = None,
-                  progress: Progress | None = None, import_run: ImportRun | None = None) -> ImportResult:
+                  as_of: datetime | None = None, progress: Progress | None = None,
+                  import_run: ImportRun | None = None) -> ImportResult:
     """Import one ticket export atomically and idempotently; see the module docstring.
 
     Tickets are matched on (organisation, source, external id). A ticket whose fields and state
     history are as stored is not written; a changed one is rewritten whole, its history replaced.
+    An open ticket is also rewritten when the export's as-of instant moved (a newer export, or an
+    as-of given now), so its age follows; an as-of that is only the import time never replaces a
+    stored one, so importing the same file again changes nothing.
+
+    ``as_of`` is when the export was taken, if the user says so (aware); see sources.as_of.
     """
     file_name = file_name or Path(path).name
     tz = timezone or organisation.timezone
@@ -282,10 +278,14 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
             exc.file = file_name
         raise
     clock.lap("parse")
-    tickets, history = parsed.tickets, parsed.history
+    history = parsed.history
+    tickets, bases, source_warnings = sources.first_responses(parsed)
     total = tickets.height
     now = dj_timezone.now().replace(microsecond=0)
-    as_of = _as_of(parsed, now)
+    is_open = tickets["state"].is_in(list(derive.OPEN_STATES))
+    measured_at = sources.as_of(parsed, now=now, given=as_of, timezone=organisation.timezone,
+                                open_tickets=int(is_open.sum()))
+    as_of = measured_at.at
     source = parsed.source
     if import_run is not None:
         import_run.format = parsed.format
@@ -301,18 +301,21 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
         clock.lap("business_hours")
         row_hash = _source_hash(tickets, history)
         frame = _ticket_frame(organisation, source, tickets, resolved, derived, row_hash,
-                              import_run.pk if import_run else None, now)
+                              import_run.pk if import_run else None, now, measured_at.source)
         clock.lap("shape")
 
         stored = bulk.existing(organisation.pk, source)
         references = ("requester_person_id", "requester_department_id", "requester_team_id", "policy_id")
-        compared = frame.select("external_id", "row_hash", *references).join(
+        compared = frame.select("external_id", "row_hash", "as_of", "as_of_source", *references).join(
             stored.rename({c: f"{c}_stored" for c in stored.columns if c != "external_id"}),
             on="external_id", how="left", maintain_order="left")
         is_new = compared["id_stored"].is_null()
         # A ticket whose file row is unchanged is still rewritten when who asked resolves
-        # differently now (the directory or the rules changed since its last import).
-        differs = compared["row_hash"].ne_missing(compared["row_hash_stored"]) | _differs(compared, references)
+        # differently now (the directory or the rules changed since its last import), and an open
+        # one when the instant its age is measured at moved (see the docstring).
+        moved = is_open & (measured_at.source != "import") & _differs(compared, ("as_of", "as_of_source"))
+        differs = compared["row_hash"].ne_missing(compared["row_hash_stored"]) | _differs(compared, references) \
+            | moved
         is_changed = ~is_new & differs
         new, changed = frame.filter(is_new), frame.filter(is_changed)
         changed_ids = compared["id_stored"].filter(is_changed)
@@ -340,7 +343,7 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
     no_policy = int(derived["policy_id"].null_count())
     result = ImportResult(rows_read=parsed.rows_read, created=new.height, updated=changed.height,
                           unchanged=total - new.height - changed.height, rejected=parsed.rows_rejected,
-                          warnings=list(parsed.warnings))
+                          warnings=[*parsed.warnings, *source_warnings, *measured_at.warnings])
     if unresolved:
         result.warnings.append(f"{unresolved} ticket(s) have a requester who is in no department: add them to the "
                                "people directory or add requester rules (Responsiveness → Settings)")
@@ -354,6 +357,9 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
                                "opened (bad source data): those times are not measured")
     result.details = {"source": source, "format": parsed.format, "tickets": total,
                       "state_changes": history.height, "as_of": as_of.isoformat(),
+                      "as_of_source": measured_at.source,
+                      "open_tickets_measured_as_of": measured_at.describe(organisation.timezone),
+                      "first_responses": sources.describe_bases(bases),
                       "unresolved_requesters": unresolved, "unresolved_requesters_top": top,
                       "without_policy": no_policy, "stage_seconds": clock.laps}
     if progress:
@@ -395,7 +401,7 @@ def _details_json(tickets: pl.DataFrame) -> pl.Expr:
 
 def _ticket_frame(organisation: Organisation, source: str, tickets: pl.DataFrame, resolved: pl.DataFrame,
                   derived: pl.DataFrame, row_hash: pl.Series, import_run_id: int | None,
-                  now: datetime) -> pl.DataFrame:
+                  now: datetime, as_of_source: str) -> pl.DataFrame:
     """The rows to write, with exactly the ticket table's columns (bulk.TICKET_COLUMNS)."""
     text = ("title", "priority_raw", "state_raw", "category", "assignment_group", "assigned_to", "business_service")
     frame = pl.concat([tickets, resolved, derived], how="horizontal").with_columns(
@@ -404,7 +410,7 @@ def _ticket_frame(organisation: Organisation, source: str, tickets: pl.DataFrame
         *(pl.col(c).fill_null("") for c in text),
         requesters.requester_label(tickets).alias("requester_raw"),
         _details_json(tickets).alias("requester_details"),
-        pl.col("reassignment_count").fill_null(0), pl.col("reopen_count").fill_null(0),
+        pl.lit(as_of_source).alias("as_of_source"),
         pl.lit(import_run_id, dtype=pl.Int64).alias("import_run_id"),
         row_hash,
         pl.lit(now.replace(microsecond=0)).cast(pl.Datetime("us", "UTC")).alias("updated_at"),
@@ -413,9 +419,11 @@ def _ticket_frame(organisation: Organisation, source: str, tickets: pl.DataFrame
 
 
 def _ticket_import_handler(run: ImportRun, progress) -> ImportResult:
+    # import_options_check stored the as-of instant as ISO 8601 with its offset.
+    as_of = datetime.fromisoformat(run.options["as_of"]) if run.options.get("as_of") else None
     return ticket_import(organisation=run.organisation, path=run.stored_path, file_name=run.file_name,
                          format=run.format or None, timezone=run.options.get("timezone"),
-                         mapping=run.options.get("mapping"), progress=progress, import_run=run)
+                         mapping=run.options.get("mapping"), as_of=as_of, progress=progress, import_run=run)
 
 
 register_import_kind("tickets", _ticket_import_handler, formats=importers.formats)

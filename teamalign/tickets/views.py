@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -60,19 +61,30 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
 
 def _figures_context(org, figures: dict, filters: selectors.Filters) -> dict:
     monthly = figures["monthly"]
+    everyone = figures["all"]
     breakdowns = [(key, title, figures["breakdowns"][key][:BREAKDOWN_ROWS], len(figures["breakdowns"][key]))
                   for key, (_column, title) in selectors.metrics.BREAKDOWNS.items()]
+    # When no ticket at all has a measured first response, the response columns would be
+    # "not measured" in every row: they are left out and the page says why once.
+    show_response = everyone["response_median"] is not None or everyone["response_measured"] > 0
+    show_resolution_chart = any(r["resolution_attainment"] is not None for r in monthly if r["segment"] != "all")
+    filter_query = urlencode({k: v for k, v in {
+        "department": filters.department.pk if filters.department else "", "since": filters.since or "",
+        "priority": filters.priority or ""}.items() if v})
     return {
         "figures": figures, "filters": filters,
         "filtered": bool(filters.department or filters.since or filters.priority),
         "has_operations": Department.objects.filter(organisation=org, kind=Department.Kind.OPERATIONS).exists(),
         "ops": figures["operations"], "others": figures["others"],
         "monthly_rows": [r for r in monthly if r["segment"] != "all"],
-        "response_chart": charts.monthly_response(monthly) if monthly else None,
-        "attainment_chart": charts.monthly_attainment(monthly) if monthly else None,
+        "show_response": show_response,
+        "response_chart": charts.monthly_response(monthly) if monthly and show_response else None,
+        "attainment_chart": charts.monthly_attainment(monthly) if show_resolution_chart else None,
         "breakdowns": breakdowns, "segments": charts.SEGMENTS,
         "policies": selectors.policies(org),
-        "as_of": datetime.fromisoformat(figures["as_of"]) if figures.get("as_of") else None,
+        "backlog_as_of": [{**row, "earliest": datetime.fromisoformat(row["earliest"]),
+                           "latest": datetime.fromisoformat(row["latest"])} for row in figures["backlog_as_of"]],
+        "source_verdicts": figures["source_verdicts"], "filter_query": filter_query,
     }
 
 
@@ -86,7 +98,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         filters = selectors.ListFilters(
             department=d["department"], team=d["team"], priority=d["priority"], state=d["state"] or None,
             kind=d["kind"] or None, category=d["category"] or None, it_team=d["it_team"] or None,
-            breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"])
+            breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"],
+            source=d["source"].strip() or None, verdict_differs=d["verdict"] == "differs")
     page = Paginator(selectors.tickets(org, filters), 50).get_page(request.GET.get("page"))
     return render(request, "tickets/ticket_list.html", {"form": form, "page": page})
 
@@ -97,7 +110,12 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "requester_person", "requester_department", "requester_team", "policy", "policy__schedule",
         "import_run"), pk=ticket_id)
     return render(request, "tickets/ticket_detail.html", {
-        "ticket": ticket, "timeline": selectors.ticket_timeline(ticket)})
+        "ticket": ticket, "timeline": selectors.ticket_timeline(ticket),
+        "response_basis_text": selectors.response_basis_text(ticket),
+        "source_figures": selectors.source_figures(ticket),
+        "response_waiting": ticket.state == "new" and ticket.response_basis != "none"
+        and ticket.first_response_at is None,
+        "resolution_waiting": ticket.is_open and ticket.resolution_business_seconds is None})
 
 
 # --------------------------------------------------------------------------- settings

@@ -39,7 +39,10 @@ def test_it_reads_a_ticket_export(fresh):
         "resolved_at": datetime(2026, 2, 26, 7, 55, 40, tzinfo=UTC),
         "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
         "feedback_rating": None, "source_response_seconds": 22 * 60,
-        "source_resolution_seconds": (60 + 55) * 60, "source_row": 2,
+        "source_resolution_seconds": (60 + 55) * 60,
+        "source_response_business_seconds": None, "source_resolution_business_seconds": None,
+        "source_response_breached": None, "source_resolution_breached": None,
+        "source_row": 2,
     }
 
 

@@ -41,6 +41,8 @@ def test_it_reads_every_field_of_a_list_export(incidents):
         "closed_at": datetime(2026, 2, 7, 9, 0, 11, tzinfo=UTC),
         "reassignment_count": 0, "reopen_count": 0, "feedback_rating": None,
         "source_response_seconds": None, "source_resolution_seconds": None,
+        "source_response_business_seconds": None, "source_resolution_business_seconds": None,
+        "source_response_breached": None, "source_resolution_breached": None,
         "source_row": 2,
     }
 

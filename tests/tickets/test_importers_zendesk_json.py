@@ -45,7 +45,9 @@ def test_it_reads_tickets_with_side_loads_and_metrics(zendesk):
         "resolved_at": datetime(2026, 2, 26, 7, 55, 40, tzinfo=UTC),
         "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
         "feedback_rating": 10, "source_response_seconds": 0,
-        "source_resolution_seconds": 115 * 60, "source_row": 1,
+        "source_resolution_seconds": 115 * 60, "source_response_business_seconds": None, "source_resolution_business_seconds": None,
+        "source_response_breached": None, "source_resolution_breached": None,
+        "source_row": 1,
     }
 
 

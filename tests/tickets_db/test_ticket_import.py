@@ -157,7 +157,10 @@ def test_open_tickets_breach_once_their_age_passes_the_target(acme, list_csv, im
     import_tickets(acme, list_csv(rows))
     flags = {t.external_id: (t.response_breached, t.resolution_breached)
              for t in Ticket.objects.filter(organisation=acme)}
-    assert flags == {"INC1": (True, True), "INC2": (None, None), "INC3": (None, None)}
+    # A list export records no first responses: response is not measured, so the new ticket does
+    # not "breach" a response nobody could have recorded; its resolution does breach.
+    assert flags == {"INC1": (None, True), "INC2": (None, None), "INC3": (None, None)}
+    assert set(Ticket.objects.filter(organisation=acme).values_list("response_basis", flat=True)) == {"none"}
 
 
 def test_a_resolution_before_the_opening_is_imported_unmeasured_with_a_warning(acme, list_csv, import_tickets):

@@ -108,6 +108,10 @@ TICKET_SCHEMA: dict[str, pl.DataType] = {
     "feedback_rating": pl.Int8,
     "source_response_seconds": pl.Int64,
     "source_resolution_seconds": pl.Int64,
+    "source_response_business_seconds": pl.Int64,
+    "source_resolution_business_seconds": pl.Int64,
+    "source_response_breached": pl.Boolean,
+    "source_resolution_breached": pl.Boolean,
     "source_row": pl.Int32,
 }
 
@@ -154,6 +158,11 @@ class ParsedTickets:
     rows_rejected: int
     warnings: list[str]
     source_timestamps: dict = field(default_factory=dict)
+    #: False when the export has no first-response data at all: response is then not measured.
+    has_first_response: bool = True
+    #: False when no row gives a reassignment / reopen count: those figures are then not measured.
+    has_reassignment_count: bool = True
+    has_reopen_count: bool = True
 
 
 def empty_history() -> pl.DataFrame:
@@ -1195,6 +1204,9 @@ def finish(table: Table, frame: pl.DataFrame, *, source: str, format: str,
         pl.lit(None, dtype=dtype).alias(name)
         for name, dtype in TICKET_SCHEMA.items()
         if name not in frame.columns and name != "source_row")
+    # A count no row gives is not recorded by this export: "not measured", never 0.
+    recorded = {name: frame.height == 0 or frame[name].null_count() < frame.height
+                for name in ("reassignment_count", "reopen_count")}
     frame = frame.with_columns(
         pl.col("reassignment_count").fill_null(0),
         pl.col("reopen_count").fill_null(0),
@@ -1225,7 +1237,9 @@ def finish(table: Table, frame: pl.DataFrame, *, source: str, format: str,
     return ParsedTickets(source=source, format=format, tickets=tickets, history=history,
                          rows_read=rows_read, rows_rejected=rejected,
                          warnings=table.warnings + warnings,
-                         source_timestamps=source_timestamps or {})
+                         source_timestamps=source_timestamps or {},
+                         has_reassignment_count=recorded["reassignment_count"],
+                         has_reopen_count=recorded["reopen_count"])
 
 
 def max_timestamp(values: pl.Series | None) -> datetime | None:

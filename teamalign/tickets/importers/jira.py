@@ -137,6 +137,7 @@ def parse(path: str | Path, *, timezone: str = "UTC", mapping=None,
         ]).unique(subset="external_id", keep="last", maintain_order=True)
     result = base.finish(table, frame, source=SOURCE, format=FORMAT, rows_read=rows_read,
                          warnings=warnings, columns=cols, source_timestamps=extras)
+    result.has_first_response = "first_response_at" in cols
     base.report_progress(progress, total, total)
     return result
 

@@ -111,6 +111,7 @@ def parse_table(table: Table, cols: dict[str, str], *, format: str, timezone: st
         columns=cols,
         source_timestamps={"max_updated_at": base.max_timestamp(
             dates["updated_at"] if "updated_at" in dates.columns else None)})
+    result.has_first_response = False  # a list export has no first-response field
     base.report_progress(progress, total, total)
     return result
 

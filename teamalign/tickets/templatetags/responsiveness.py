@@ -1,39 +1,48 @@
-"""Formatting of responsiveness figures: business durations, attainment, ratios."""
+"""Template filters for responsiveness figures: business durations, attainment, ratios.
+
+They format through teamalign.tickets.formatting; an empty figure becomes a muted "not measured"
+(or the text given as the filter's argument, such as "no target").
+"""
 
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
+
+from teamalign.tickets.formatting import (NOT_MEASURED, format_duration, format_mean, format_percent, format_ratio,
+                                          is_empty)
+from teamalign.tickets.formatting import source_name as plain_source_name
 
 register = template.Library()
 
 
-@register.filter
-def duration(seconds) -> str:
-    """Seconds → "45 m", "7 h 30 m", "123 h"; "—" when there is no value."""
-    if seconds is None or seconds == "":
-        return "—"
-    seconds = int(seconds)
-    if seconds < 3600:
-        return f"{seconds // 60} m"
-    hours, rest = divmod(seconds, 3600)
-    if hours < 100:
-        return f"{hours} h {rest // 60:02d} m"
-    return f"{hours:,} h"
+def _html(text: str, value) -> str:
+    return format_html('<span class="muted not-measured">{}</span>', text) if is_empty(value) else text
 
 
 @register.filter
-def percent(fraction) -> str:
-    """0.8731 → "87.3 %"; "—" when nothing was measured."""
-    if fraction is None or fraction == "":
-        return "—"
-    return f"{100 * float(fraction):.1f} %"
+def duration(seconds, empty: str = NOT_MEASURED) -> str:
+    return _html(format_duration(seconds, empty), seconds)
 
 
 @register.filter
-def ratio(value) -> str:
-    if value is None or value == "":
-        return "—"
-    return f"{float(value):.2f}×"
+def percent(fraction, empty: str = NOT_MEASURED) -> str:
+    return _html(format_percent(fraction, empty), fraction)
+
+
+@register.filter
+def ratio(value, empty: str = NOT_MEASURED) -> str:
+    return _html(format_ratio(value, empty), value)
+
+
+@register.filter
+def mean(value, empty: str = NOT_MEASURED) -> str:
+    return _html(format_mean(value, empty), value)
+
+
+@register.filter
+def source_name(source) -> str:
+    return plain_source_name(source)
 
 
 @register.filter
@@ -54,8 +63,24 @@ def attainment_class(fraction) -> str:
 
 @register.filter
 def state_labels(states) -> str:
-    """["on_hold", "new"] → "On hold, New"; "—" for none."""
+    """["on_hold", "new"] → "On hold, New"; "never" for none (the column says when the clock pauses)."""
     from teamalign.tickets.models import TicketState
 
     labels = dict(TicketState.choices)
-    return ", ".join(labels.get(s, s) for s in states or ()) or "—"
+    return ", ".join(labels.get(s, s) for s in states or ()) or "never"
+
+
+@register.simple_tag
+def why_not_measured(row, figure: str) -> str:
+    """Why a summary row's figure (``response_attainment``, ``resolution_median``…) is not
+    measured, in a few words; empty when it is measured."""
+    if not isinstance(row, dict) or row.get(figure) is not None:
+        return ""
+    if not row.get("tickets"):
+        return "no tickets"
+    what = "response" if figure.startswith("response") else "resolution"
+    if what == "response" and row.get("response_not_recorded") == row["tickets"]:
+        return "the export has no first-response times"
+    if figure.endswith("attainment"):
+        return "no ticket has met or breached a target yet"
+    return "no ticket has had a first response yet" if what == "response" else "no ticket is resolved yet"
