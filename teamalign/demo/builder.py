@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from teamalign.orgs.import_runs import import_run_create, import_run_execute
-from teamalign.orgs.models import Department, Organisation, Person, Role
+from teamalign.orgs.models import Department, Organisation, Person, Role, User
 from teamalign.orgs.services import organisation_create, user_create
 
 from .directory import department_kinds, write_people_csv
@@ -88,6 +88,9 @@ def demo_delete() -> None:
         # People first: their department and team are PROTECTed, which would stop the cascade.
         Person.objects.filter(organisation__in=organisations).delete()
         organisations.delete()
+        # The demo logins too, so that a rebuilt demo has the documented password again
+        # (an existing login keeps its password when it is given a role).
+        User.objects.filter(email__in=[login.email for login in DEMO_LOGINS]).delete()
 
 
 def build_demo(*, reset: bool = False, seed: int = SEED, echo: Callable[[str], None] = lambda s: None) -> Organisation:
