@@ -48,3 +48,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),
 ]
+
+handler500 = "teamalign.web.errors.server_error"
