@@ -186,14 +186,15 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         added = user_add(email=email, password=password, organisation=org, role=args.role, name=args.name)
     except TeamalignError as exc:
         return _fail(str(exc))
+    who, kept = added.user.email, "has a login already (its password is unchanged)"
     if added.login_created:
-        said = f"Created the login {added.user.email}; it is {added.role} of {org.name}."
+        said = f"Created the login {who}; it is {added.role} of {org.name}."
     elif added.previous_role is None:
-        said = f"{added.user.email} has a login already (its password is unchanged); added the role {added.role} in {org.name}."
+        said = f"{who} {kept}; added the role {added.role} in {org.name}."
     elif added.previous_role != added.role:
-        said = f"{added.user.email} has a login already (its password is unchanged); changed its role in {org.name} from {added.previous_role} to {added.role}."
+        said = f"{who} {kept}; changed its role in {org.name} from {added.previous_role} to {added.role}."
     else:
-        said = f"{added.user.email} is {added.role} of {org.name} already; nothing changed (its password is unchanged)."
+        said = f"{who} is {added.role} of {org.name} already; nothing changed (its password is unchanged)."
     _console().print(said, highlight=False)
     return 0
 

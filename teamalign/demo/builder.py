@@ -37,7 +37,7 @@ class DemoLogin:
 
 DEMO_LOGINS = [
     DemoLogin(f"admin@{DEMO_DOMAIN}", Role.ADMIN, "admin: everything, users and settings"),
-    DemoLogin(f"morgan.hale@{DEMO_DOMAIN}", Role.IT, "IT: the CIO; sees everything, imports data"),
+    DemoLogin(f"morgan.hale@{DEMO_DOMAIN}", Role.IT, "IT: the CIO; sees everything, imports data, keeps the directory"),
     DemoLogin(f"ruth.okonkwo@{DEMO_DOMAIN}", Role.OPS, "Operations: the COO"),
     DemoLogin(f"viewer@{DEMO_DOMAIN}", Role.VIEWER, "viewer: read-only"),
     DemoLogin("advisor@alignment-partners.example", Role.ADMIN,

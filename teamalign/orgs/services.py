@@ -184,6 +184,20 @@ def _check_password(password: str, user: User | None = None) -> None:
         raise ValidationError(" ".join(exc.messages)) from None
 
 
+def _check_email(email: str) -> str:
+    """The address as stored: trimmed, lower-cased, and a valid email address."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        shown = email if len(email) <= 80 else email[:80] + "…"
+        raise ValidationError(f"'{shown}' is not an email address") from None
+    return email
+
+
 def user_add(*, email: str, password: str | None, organisation: Organisation, role: str,
              name: str = "") -> UserAdded:
     """Give an email a role in the organisation, creating its login when it has none.
@@ -193,7 +207,7 @@ def user_add(*, email: str, password: str | None, organisation: Organisation, ro
     given for one is refused rather than silently ignored (`user_password_set` changes it)."""
     if role not in Role.values:
         raise ValidationError(f"unknown role '{role}'; roles: {', '.join(Role.values)}")
-    email = email.strip().lower()
+    email = _check_email(email)
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
         created = user is None
@@ -245,9 +259,7 @@ def invitation_create(*, organisation: Organisation, email: str, role: str,
     A second invitation to the same address replaces the first, whose link stops working."""
     if role not in Role.values:
         raise ValidationError(f"unknown role '{role}'; roles: {', '.join(Role.values)}")
-    email = User.objects.normalize_email(email.strip()).lower()
-    if not email:
-        raise ValidationError("an invitation needs an email address")
+    email = _check_email(email)
     # Only this organisation's own members are looked at (the admin sees them in the list anyway).
     if Membership.objects.filter(organisation=organisation, user__email=email).exists():
         raise ValidationError(f"{email} is a member already; change the role in the list above")

@@ -6,6 +6,8 @@ import io
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.test import Client
 
 from teamalign.orgs.models import Membership, User
@@ -135,3 +137,21 @@ def test_reset_password_refuses_a_weak_password_and_an_unknown_login(teamalign, 
     assert Client().login(username="victor@acme.example", password=cast.password)
     assert teamalign("user", "reset-password", "nobody@acme.example") == (
         2, "error: no login with the email nobody@acme.example")
+
+
+def test_a_string_that_is_not_an_email_address_is_refused(teamalign, cast):
+    code, out = teamalign("user", "create", "not an address", "--org", "acme", "--role", "ops",
+                          "--password", "a long enough password")
+    assert (code, out) == (2, "error: 'not an address' is not an email address")
+    assert not User.objects.filter(email="not an address").exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# (Leading dashes would be read by argparse as options; NUL cannot be in a command-line argument.)
+@given(email=st.text(max_size=400).filter(lambda s: "\x00" not in s and not s.startswith("-")),
+       password=st.text(max_size=100).filter(lambda s: "\x00" not in s and not s.startswith("-")))
+def test_any_email_and_password_end_in_a_clear_answer(teamalign, cast, email, password):
+    code, out = teamalign("user", "create", email, "--org", "acme", "--role", "ops", "--password", password or "x")
+    assert code in (0, 2) and "Traceback" not in out
+    code, out = teamalign("user", "reset-password", email, "--password", password or "x")
+    assert code in (0, 2) and "Traceback" not in out

@@ -146,7 +146,8 @@ def test_the_answer_is_the_same_whether_the_address_has_a_login_or_not(cast, ali
     assert known[1] == unknown[1], "the page differs for an address with a login"
     # The same statements, in the same order: the work (and so the time) does not depend on it.
     assert known[2] == unknown[2]
-    looked_up = [sql for sql in known[2] if 'FROM "orgs_user"' in sql and '"orgs_user"."email"' in sql.split("WHERE")[-1]]
+    looked_up = [sql for sql in known[2]
+                 if 'FROM "orgs_user"' in sql and '"orgs_user"."email"' in sql.split("WHERE")[-1]]
     assert looked_up == [], "the invitation looked logins up by email"
 
 
