@@ -22,7 +22,10 @@ class QuietRefusals(logging.Filter):
     PermissionDenied that produced it (refusals are expected; tracebacks are for faults)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) == 403:
+        # Once per record: each django.setup() (every CLI verb run in one process does one) adds
+        # this filter to the logger again.
+        if getattr(record, "status_code", None) == 403 and not getattr(record, "quieted", False):
+            record.quieted = True
             record.exc_info = None
             record.exc_text = None
             user = getattr(getattr(record, "request", None), "user", None)

@@ -83,6 +83,24 @@ def test_a_403_is_one_line_in_the_log_without_a_traceback(cast, login, caplog):
     assert "Traceback" not in line and "\n" not in line
 
 
+def test_a_403_stays_one_line_however_often_the_logging_was_set_up(cast, login):
+    import django
+
+    django.setup()  # as every CLI verb run in the same process does: the filter is added again
+    django.setup()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        login(cast.victor).get("/o/acme/users/")
+    finally:
+        logger.removeHandler(handler)
+    lines = [logging.Formatter().format(r) for r in records if getattr(r, "status_code", None) == 403]
+    assert lines == [f"Forbidden (Permission denied): /o/acme/users/ (user {cast.victor.pk})"]
+
+
 def test_a_500_still_logs_its_traceback(cast, monkeypatch, caplog):
     monkeypatch.setattr("teamalign.web.views.directory_summary", lambda org: 1 / 0)
     failing_client(cast.alice).get("/o/acme/")
