@@ -178,7 +178,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     _setup_django()
     from teamalign.errors import TeamalignError
     from teamalign.orgs.models import Organisation, User
-    from teamalign.orgs.services import user_create
+    from teamalign.orgs.services import user_add
 
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.core.validators import validate_email
@@ -190,18 +190,60 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         validate_email(args.email.strip())
     except DjangoValidationError:
         return _fail(f"'{args.email}' is not an email address")
-    password = args.password or os.environ.get("TEAMALIGN_PASSWORD")
-    if not password and not User.objects.filter(email=args.email.lower()).exists():
+    email = args.email.strip().lower()
+    exists = User.objects.filter(email=email).exists()
+    # TEAMALIGN_PASSWORD is a default for new logins (scripts create several with it); a password
+    # given on the command line for an existing login is an explicit request, refused below.
+    password = args.password or (None if exists else os.environ.get("TEAMALIGN_PASSWORD"))
+    if not password and not exists:
         if not sys.stdin.isatty():
             return _fail("a new user needs a password: give --password or TEAMALIGN_PASSWORD")
         import getpass
 
-        password = getpass.getpass(f"Password for {args.email}: ")
+        password = getpass.getpass(f"Password for {email}: ")
     try:
-        user = user_create(email=args.email, password=password, organisation=org, role=args.role, name=args.name)
+        added = user_add(email=email, password=password, organisation=org, role=args.role, name=args.name)
     except TeamalignError as exc:
         return _fail(str(exc))
-    _console().print(f"{user.email} is {args.role} of {org.name}.", highlight=False)
+    who, kept = added.user.email, "has a login already (its password is unchanged)"
+    if added.login_created:
+        said = f"Created the login {who}; it is {added.role} of {org.name}."
+    elif added.previous_role is None:
+        said = f"{who} {kept}; added the role {added.role} in {org.name}."
+    elif added.previous_role != added.role:
+        said = f"{who} {kept}; changed its role in {org.name} from {added.previous_role} to {added.role}."
+    else:
+        said = f"{who} is {added.role} of {org.name} already; nothing changed (its password is unchanged)."
+    _console().print(said, highlight=False)
+    return 0
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.urls import reverse
+
+    from teamalign.errors import TeamalignError
+    from teamalign.orgs.models import User
+    from teamalign.orgs.services import password_reset_token, user_password_set
+
+    user = User.objects.filter(email=args.email.strip().lower()).first()
+    if user is None:
+        return _fail(f"no login with the email {args.email.strip().lower()}")
+    if args.password:
+        try:
+            user_password_set(user=user, password=args.password)
+        except TeamalignError as exc:
+            return _fail(str(exc))
+        _console().print(f"Set a new password for {user.email}; its browsers signed in before are signed out.",
+                         highlight=False)
+        return 0
+    uidb64, token = password_reset_token(user=user)
+    link = settings.SITE_URL + reverse("password_reset_confirm", args=[uidb64, token])
+    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+    _console().print(f"Pass this link on to {user.email}: with it they choose a new password. It works once, "
+                     f"for {hours} hours; their current password keeps working until then.", highlight=False)
+    print(link)
     return 0
 
 
@@ -352,13 +394,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_org_list)
 
     user = sub.add_parser("user", help="users").add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    p = user.add_parser("create", help="create a login with a role in an organisation (or add a role to one)")
+    p = user.add_parser("create", help="create a login with a role in an organisation (or give an existing "
+                                       "login a role there; its password is never changed)")
     p.add_argument("email")
     p.add_argument("--org", required=True, help="organisation slug")
     p.add_argument("--role", required=True, choices=["admin", "it", "ops", "viewer"])
     p.add_argument("--name", default="")
-    p.add_argument("--password", help="default: TEAMALIGN_PASSWORD, else asked for")
+    p.add_argument("--password", help="for a new login (default: TEAMALIGN_PASSWORD, else asked for); "
+                                      "refused for an existing login: see reset-password")
     p.set_defaults(func=cmd_user_create)
+    p = user.add_parser("reset-password", help="print a one-time link to choose a new password "
+                                               "(or set one with --password)")
+    p.add_argument("email")
+    p.add_argument("--password", help="set this password now instead of printing a link")
+    p.set_defaults(func=cmd_user_reset_password)
 
     p = sub.add_parser("import", help="import a file (people, tickets, …) atomically and idempotently")
     p.add_argument("kind", help="what the file holds: people, tickets, …")

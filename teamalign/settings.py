@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response gets the headers: static files, errors and refusals included.
+    "teamalign.web.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "teamalign.web.middleware.UploadSizeLimitMiddleware",
@@ -125,9 +127,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Login throttling: failed attempts per (username) and per (client address) in a sliding window.
+# Sign-in throttling (teamalign/web/throttle.py): failures in a sliding window, counted per account
+# and address, per account, and per address; a browser that signed in to the account before is
+# exempt from the last two, so nobody can lock a victim out from elsewhere.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ACCOUNT_FAILURE_LIMIT = envint("LOGIN_ACCOUNT_FAILURE_LIMIT", 20)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 900)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; nobody else's is read.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+
+# Accounts: invitation links and password reset links.
+INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_VALID_HOURS", 72) * 3600
+# The address people reach the server at, for links the command line prints.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -176,10 +190,15 @@ SECURE_HSTS_PRELOAD = SECURE and envbool("SECURE_HSTS_PRELOAD", True)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS")
+# A refused form gets the styled 403 page, not Django's plain one.
+CSRF_FAILURE_VIEW = "teamalign.web.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A 403 is a refusal working as intended: one line, not a traceback.
+    "filters": {"quiet_refusals": {"()": "teamalign.web.errors.QuietRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["quiet_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from teamalign.api.urls import api
 from teamalign.orgs import views as orgs
+from teamalign.web import account_views as account
 from teamalign.web import views as web
 
 org_patterns = [
@@ -24,6 +25,8 @@ org_patterns = [
     path("users/", orgs.members, name="members"),
     path("users/<int:membership_id>/role/", orgs.member_role, name="member_role"),
     path("users/<int:membership_id>/remove/", orgs.member_remove, name="member_remove"),
+    path("users/<int:membership_id>/reset-password/", orgs.member_password_reset, name="member_password_reset"),
+    path("users/invitations/<int:invitation_id>/revoke/", orgs.invitation_revoke, name="invitation_revoke"),
     path("settings/", orgs.organisation_settings, name="organisation_settings"),
     path("responsiveness/", include("teamalign.tickets.urls")),
 ]
@@ -33,8 +36,17 @@ urlpatterns = [
     path("login/", web.LoginView.as_view(), name="login"),
     path("logout/", web.auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", web.switch, name="switch"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("account/reset/<uidb64>/<token>/", account.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("account/invitations/<int:invitation_id>/accept/", account.invitation_accept, name="invitation_accept"),
+    path("account/invitations/<int:invitation_id>/decline/", account.invitation_decline, name="invitation_decline"),
+    path("invitations/<str:secret>/", account.invitation, name="invitation"),
     path("account/tokens/", web.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/delete/", web.token_delete, name="token_delete"),
     path("api/", api.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),
 ]
+
+handler500 = "teamalign.web.errors.server_error"

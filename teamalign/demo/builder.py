@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from teamalign.orgs.import_runs import import_run_create, import_run_execute
-from teamalign.orgs.models import Department, Organisation, Person, Role
+from teamalign.orgs.models import Department, Organisation, Person, Role, User
 from teamalign.orgs.services import organisation_create, user_create
 
 from .directory import department_kinds, write_people_csv
@@ -37,7 +37,7 @@ class DemoLogin:
 
 DEMO_LOGINS = [
     DemoLogin(f"admin@{DEMO_DOMAIN}", Role.ADMIN, "admin: everything, users and settings"),
-    DemoLogin(f"morgan.hale@{DEMO_DOMAIN}", Role.IT, "IT: the CIO; sees everything, imports data"),
+    DemoLogin(f"morgan.hale@{DEMO_DOMAIN}", Role.IT, "IT: the CIO; sees everything, imports data, keeps the directory"),
     DemoLogin(f"ruth.okonkwo@{DEMO_DOMAIN}", Role.OPS, "Operations: the COO"),
     DemoLogin(f"viewer@{DEMO_DOMAIN}", Role.VIEWER, "viewer: read-only"),
     DemoLogin("advisor@alignment-partners.example", Role.ADMIN,
@@ -88,6 +88,9 @@ def demo_delete() -> None:
         # People first: their department and team are PROTECTed, which would stop the cascade.
         Person.objects.filter(organisation__in=organisations).delete()
         organisations.delete()
+        # The demo logins too, so that a rebuilt demo has the documented password again
+        # (an existing login keeps its password when it is given a role).
+        User.objects.filter(email__in=[login.email for login in DEMO_LOGINS]).delete()
 
 
 def build_demo(*, reset: bool = False, seed: int = SEED, echo: Callable[[str], None] = lambda s: None) -> Organisation:

@@ -40,10 +40,11 @@ def org_view(permission: Permission) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, org_slug: str, *args, **kwargs) -> HttpResponse:
             membership = membership_for(request.user, org_slug)
-            if not role_allows(membership.role, permission):
-                raise PermissionDenied("Your role does not allow this.")
+            # Set before the role check, so that the 403 page keeps the organisation's navigation.
             request.membership = membership
             request.organisation = membership.organisation
+            if not role_allows(membership.role, permission):
+                raise PermissionDenied("Your role does not allow this.")
             if request.session.get(SESSION_ORG_KEY) != org_slug:
                 request.session[SESSION_ORG_KEY] = org_slug
             # Pages show times where the organisation is; the thread is reset for the next request.

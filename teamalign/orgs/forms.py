@@ -34,12 +34,25 @@ class PersonForm(forms.Form):
         self.fields["team"].queryset = Team.objects.filter(organisation=organisation).select_related("department")
 
 
-class MemberForm(forms.Form):
+class InvitationForm(forms.Form):
     email = forms.EmailField(max_length=254)
-    name = forms.CharField(max_length=200, required=False)
     role = forms.ChoiceField(choices=Role.choices)
-    password = forms.CharField(widget=forms.PasswordInput, required=False,
-                               help_text="Needed only for a new login (at least 10 characters).")
+
+
+class JoinForm(forms.Form):
+    """An invited address without a login chooses its name and password."""
+
+    name = forms.CharField(max_length=200, required=False, label="Your name")
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                strip=False, help_text="At least 10 characters, not a common password.")
+    password2 = forms.CharField(label="The same password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
 
 
 class RoleForm(forms.Form):

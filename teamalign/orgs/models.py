@@ -175,6 +175,47 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class Invitation(models.Model):
+    """An offer of a role in an organisation, made to an email address.
+
+    It gives no access until the owner of the address accepts it, signed in as that address (or,
+    when the address has no login yet, by choosing a password through the invitation link). The
+    inviter learns nothing about the address: not whether it has a login, nor its other
+    organisations. Only a SHA-256 of the link's secret is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="invitations_sent")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "email"], condition=models.Q(status="pending"),
+                                    name="one_pending_invitation_per_email_and_org"),
+        ]
+        indexes = [models.Index(fields=["email", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited as {self.role} of {self.organisation} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > dj_timezone.now()
+
+
 class LoginFailure(models.Model):
     """Failed logins, kept briefly for throttling (works across server processes)."""
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import hashlib
 
-from .models import Department, ImportRun, Membership, Organisation, Person, Team, User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import Department, ImportRun, Invitation, Membership, Organisation, Person, Team, User
 
 
 def user_memberships(user: User) -> QuerySet[Membership]:
@@ -42,3 +45,28 @@ def directory_summary(organisation: Organisation) -> dict:
         "departments": departments,
         "teams": Team.objects.filter(organisation=organisation).count(),
     }
+
+
+def token_digest(secret: str) -> str:
+    """How link and API secrets are stored: their SHA-256, never the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def invitation_for_secret(secret: str) -> Invitation | None:
+    """The open (pending, unexpired) invitation a link's secret names, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=token_digest(secret)).first()
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+def open_invitations(organisation: Organisation) -> QuerySet[Invitation]:
+    """The organisation's invitations that still wait for an answer."""
+    return Invitation.objects.filter(organisation=organisation, status=Invitation.Status.PENDING,
+                                     expires_at__gt=timezone.now()).select_related("invited_by")
+
+
+def invitations_for_user(user: User) -> QuerySet[Invitation]:
+    """Open invitations to the user's own address (what they may accept or decline)."""
+    return Invitation.objects.filter(email=user.email.lower(), status=Invitation.Status.PENDING,
+                                     expires_at__gt=timezone.now()).select_related("organisation", "invited_by")

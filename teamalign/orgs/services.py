@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
 from teamalign.errors import ImportFileError, ValidationError
@@ -17,6 +21,7 @@ from .models import (
     ApiToken,
     Department,
     ImportRun,
+    Invitation,
     Membership,
     Organisation,
     Person,
@@ -25,6 +30,7 @@ from .models import (
     User,
     validate_timezone,
 )
+from .selectors import token_digest
 
 IT_NAMES = {"it", "information technology", "technology", "it services", "information systems", "is"}
 OPERATIONS_NAMES = {"operations", "ops"}
@@ -158,26 +164,71 @@ def person_delete(*, person: Person) -> None:
     person.delete()
 
 
-def user_create(*, email: str, password: str | None, organisation: Organisation, role: str,
-                name: str = "") -> User:
-    """Create a login (or reuse an existing one, as for an advisor) with a role in the organisation."""
+@dataclass(frozen=True)
+class UserAdded:
+    """What `user_add` did, so that the CLI can say it exactly."""
+
+    user: User
+    login_created: bool
+    previous_role: str | None  # the role in this organisation before, None when there was none
+    role: str
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages)) from None
+
+
+def _check_email(email: str) -> str:
+    """The address as stored: trimmed, lower-cased, and a valid email address."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        shown = email if len(email) <= 80 else email[:80] + "…"
+        raise ValidationError(f"'{shown}' is not an email address") from None
+    return email
+
+
+def user_add(*, email: str, password: str | None, organisation: Organisation, role: str,
+             name: str = "") -> UserAdded:
+    """Give an email a role in the organisation, creating its login when it has none.
+
+    For the operator (CLI, demo, tests), who may reach every organisation anyway; admins on the
+    web invite instead (`invitation_create`). An existing login keeps its password: a password
+    given for one is refused rather than silently ignored (`user_password_set` changes it)."""
     if role not in Role.values:
         raise ValidationError(f"unknown role '{role}'; roles: {', '.join(Role.values)}")
-    email = email.strip().lower()
+    email = _check_email(email)
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
-        if user is None:
+        created = user is None
+        if created:
             if not password:
                 raise ValidationError("a new user needs a password")
-            from django.contrib.auth.password_validation import validate_password
-            from django.core.exceptions import ValidationError as DjangoValidationError
-            try:
-                validate_password(password)
-            except DjangoValidationError as exc:
-                raise ValidationError(" ".join(exc.messages)) from None
+            _check_password(password)
             user = User.objects.create_user(email, password, name=name)
+        elif password:
+            raise ValidationError(f"{email} has a login already, and its password was not changed; "
+                                  f"to set a new one: teamalign user reset-password {email} --password …")
+        previous = Membership.objects.filter(user=user, organisation=organisation).values_list(
+            "role", flat=True).first()
         membership_set(user=user, organisation=organisation, role=role)
-    return user
+    return UserAdded(user=user, login_created=created, previous_role=previous, role=role)
+
+
+def user_create(*, email: str, password: str | None, organisation: Organisation, role: str,
+                name: str = "") -> User:
+    """`user_add`, for callers that only need the login."""
+    return user_add(email=email, password=password, organisation=organisation, role=role, name=name).user
 
 
 def membership_set(*, user: User, organisation: Organisation, role: str) -> Membership:
@@ -194,6 +245,115 @@ def membership_remove(*, membership: Membership) -> None:
             organisation=membership.organisation, role=Role.ADMIN).exclude(pk=membership.pk).exists():
         raise ValidationError("an organisation keeps at least one admin")
     membership.delete()
+
+
+# Invitations and passwords ----------------------------------------------------------------------
+
+
+def invitation_create(*, organisation: Organisation, email: str, role: str,
+                      invited_by: User | None) -> tuple[Invitation, str]:
+    """Invite an email address to a role; return the invitation and its link's secret (shown once).
+
+    Never looks at logins: the work done, the answer and the time it takes are the same whether
+    the address has a login (in any organisation) or not, so the inviter learns nothing about it.
+    A second invitation to the same address replaces the first, whose link stops working."""
+    if role not in Role.values:
+        raise ValidationError(f"unknown role '{role}'; roles: {', '.join(Role.values)}")
+    email = _check_email(email)
+    # Only this organisation's own members are looked at (the admin sees them in the list anyway).
+    if Membership.objects.filter(organisation=organisation, user__email=email).exists():
+        raise ValidationError(f"{email} is a member already; change the role in the list above")
+    secret = "inv_" + secrets.token_urlsafe(32)
+    now = dj_timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(organisation=organisation, email=email, status=Invitation.Status.PENDING) \
+            .update(status=Invitation.Status.REVOKED, responded_at=now)
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email, role=role, token_hash=token_digest(secret),
+            invited_by=invited_by, created_at=now,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS))
+    return invitation, secret
+
+
+def _invitation_close(invitation: Invitation, status: str) -> None:
+    """Close a pending invitation once: of two simultaneous answers, the second is refused."""
+    closed = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING,
+                                       expires_at__gt=dj_timezone.now()) \
+        .update(status=status, responded_at=dj_timezone.now())
+    if not closed:
+        raise ValidationError("this invitation is no longer open: it was answered, revoked or has expired")
+    invitation.refresh_from_db()
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invitee, signed in as the invited address, joins the organisation with the invited role.
+
+    A login that is a member already keeps its role (an invitation never demotes)."""
+    if user.email.lower() != invitation.email:
+        raise ValidationError("this invitation is for another email address")
+    with transaction.atomic():
+        _invitation_close(invitation, Invitation.Status.ACCEPTED)
+        membership = Membership.objects.filter(user=user, organisation=invitation.organisation).first()
+        if membership is None:
+            membership = membership_set(user=user, organisation=invitation.organisation, role=invitation.role)
+    return membership
+
+
+def invitation_decline(*, invitation: Invitation, user: User) -> None:
+    if user.email.lower() != invitation.email:
+        raise ValidationError("this invitation is for another email address")
+    _invitation_close(invitation, Invitation.Status.DECLINED)
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    _invitation_close(invitation, Invitation.Status.REVOKED)
+
+
+def invitation_join(*, invitation: Invitation, name: str, password: str) -> User:
+    """Create the login of an invited address that has none, with the password its owner chose
+    through the invitation link, and accept the invitation. An address with a login signs in
+    instead: the link never sets the password of an existing login."""
+    with transaction.atomic():
+        if User.objects.filter(email=invitation.email).exists():
+            raise ValidationError(f"{invitation.email} has a login already: sign in to accept the invitation")
+        _check_password(password, User(email=invitation.email, name=name))
+        user = User.objects.create_user(invitation.email, password, name=name.strip())
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """Set a login's password (validated). Its other sessions end, as its password changed."""
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def password_reset_token(*, user: User) -> tuple[str, str]:
+    """(uidb64, token) for a one-time reset link: it stops working once the password changes
+    (or the login signs in) and after PASSWORD_RESET_TIMEOUT."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+
+
+def password_reset_by_admin(*, admin: User, membership: Membership) -> tuple[str, str]:
+    """A reset link for a member, for an admin to pass on.
+
+    An admin may reset only a login that is in no organisation the admin does not administer:
+    otherwise the admin of one organisation could take over a login that reaches another (an
+    advisor's, say). Those are reset by the user (change password) or the operator (CLI)."""
+    user = membership.user
+    if user.pk == admin.pk:
+        raise ValidationError("to change your own password, use Account → Change password")
+    administered = Membership.objects.filter(user=admin, role=Role.ADMIN).values("organisation")
+    if Membership.objects.filter(user=user).exclude(organisation__in=administered).exists():
+        raise ValidationError(f"the password of {user.email} cannot be reset from this organisation; "
+                              "they can change it themselves, or your teamalign operator can reset it "
+                              "(teamalign user reset-password)")
+    return password_reset_token(user=user)
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:

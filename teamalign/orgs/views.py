@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
@@ -15,9 +16,17 @@ from teamalign.web.forms import form_saved
 
 from . import selectors, services
 from .access import org_view
-from .forms import DepartmentForm, MemberForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
+from .forms import (
+    DepartmentForm,
+    InvitationForm,
+    OrganisationForm,
+    PersonForm,
+    RoleForm,
+    TeamForm,
+    UploadForm,
+)
 from .import_runs import describe_size, import_formats, import_kinds, import_options_check, import_run_create
-from .models import Department, ImportRun, Membership, Person, Team
+from .models import Department, ImportRun, Invitation, Membership, Person, Team
 from .roles import Permission
 from .tasks import import_run_job
 
@@ -81,7 +90,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     })
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 def department_edit(request: HttpRequest, department_id: int | None = None) -> HttpResponse:
     org = request.organisation
     department = get_object_or_404(Department, organisation=org, pk=department_id) if department_id else None
@@ -95,7 +104,7 @@ def department_edit(request: HttpRequest, department_id: int | None = None) -> H
                                               "back": "departments"})
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 @require_POST
 def department_delete(request: HttpRequest, department_id: int) -> HttpResponse:
     department = get_object_or_404(Department, organisation=request.organisation, pk=department_id)
@@ -114,7 +123,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/teams.html", {"teams": selectors.teams_with_counts(request.organisation)})
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     org = request.organisation
     team = get_object_or_404(Team, organisation=org, pk=team_id) if team_id else None
@@ -127,7 +136,7 @@ def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     return render(request, "orgs/edit.html", {"form": form, "object": team, "what": "team", "back": "teams"})
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 @require_POST
 def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team, organisation=request.organisation, pk=team_id)
@@ -157,7 +166,7 @@ def people(request: HttpRequest) -> HttpResponse:
     })
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
     org = request.organisation
     person = get_object_or_404(Person, organisation=org, pk=person_id) if person_id else None
@@ -171,7 +180,7 @@ def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpRespo
     return render(request, "orgs/edit.html", {"form": form, "object": person, "what": "person", "back": "people"})
 
 
-@org_view(Permission.MANAGE)
+@org_view(Permission.DIRECTORY)
 @require_POST
 def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, organisation=request.organisation, pk=person_id)
@@ -182,18 +191,64 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 
 # Users and roles, organisation settings ---------------------------------------------------------
 
+def _members_page(request: HttpRequest, *, form: InvitationForm, status: int = 200, **extra) -> HttpResponse:
+    org = request.organisation
+    return render(request, "orgs/members.html", {
+        "form": form,
+        "memberships": Membership.objects.filter(organisation=org).select_related("user", "person", "organisation"),
+        "invitations": selectors.open_invitations(org),
+        "role_form": RoleForm(),
+        **extra,
+    }, status=status)
+
+
 @org_view(Permission.MANAGE)
 def members(request: HttpRequest) -> HttpResponse:
-    org = request.organisation
-    form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.user_create(
-            organisation=org, email=form.cleaned_data["email"], password=form.cleaned_data["password"],
-            role=form.cleaned_data["role"], name=form.cleaned_data["name"])):
-        messages.success(request, f"{form.cleaned_data['email']} is now {form.cleaned_data['role']}.")
-        return redirect("members", org.slug)
-    memberships = Membership.objects.filter(organisation=org).select_related("user", "person")
-    return render(request, "orgs/members.html", {"form": form, "memberships": memberships,
-                                                 "role_form": RoleForm()})
+    """The members, the open invitations, and the form that invites an email address.
+
+    The answer to the form is the same page, status and work whether the address has a login
+    somewhere or not (an invitation is made either way), so the form tells nobody which addresses
+    have logins."""
+    form = InvitationForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _members_page(request, form=form)
+    try:
+        invitation, secret = services.invitation_create(
+            organisation=request.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+            invited_by=request.user)
+    except ValidationError as exc:
+        form.add_error(None, str(exc))
+        return _members_page(request, form=form)
+    return _members_page(request, form=InvitationForm(), new_invitation=invitation,
+                         new_invitation_link=request.build_absolute_uri(reverse("invitation", args=[secret])))
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, organisation=request.organisation, pk=invitation_id)
+    try:
+        services.invitation_revoke(invitation=invitation)
+        messages.success(request, f"The invitation of {invitation.email} is revoked; its link no longer works.")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+    return redirect("members", request.organisation.slug)
+
+
+@org_view(Permission.MANAGE)
+@require_POST
+def member_password_reset(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """A one-time link for the member to choose a new password, shown to the admin to pass on."""
+    membership = get_object_or_404(Membership.objects.select_related("user"), organisation=request.organisation,
+                                   pk=membership_id)
+    try:
+        uidb64, token = services.password_reset_by_admin(admin=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+        return redirect("members", request.organisation.slug)
+    link = request.build_absolute_uri(reverse("password_reset_confirm", args=[uidb64, token]))
+    return _members_page(request, form=InvitationForm(), reset_for=membership.user, reset_link=link,
+                         reset_hours=settings.PASSWORD_RESET_TIMEOUT // 3600)
 
 
 @org_view(Permission.MANAGE)

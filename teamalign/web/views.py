@@ -16,7 +16,7 @@ from teamalign.orgs.selectors import directory_summary, import_runs, user_member
 from teamalign.orgs.services import api_token_create
 
 from . import charts
-from .throttle import client_address, login_blocked, login_failed, login_succeeded
+from .throttle import login_blocked, login_failed, login_succeeded, remember_device
 
 
 class LoginView(auth_views.LoginView):
@@ -25,7 +25,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "").strip()
-        if login_blocked(username, client_address(request)):
+        if login_blocked(request, username):
             # An unbound form: while locked, the password is not even checked.
             form = self.get_form_class()(request, initial={"username": username})
             return render(request, self.template_name, {
@@ -43,12 +43,15 @@ class LoginView(auth_views.LoginView):
         return kwargs
 
     def form_invalid(self, form):
-        login_failed(self.request.POST.get("username", "").strip(), client_address(self.request))
+        login_failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        login_succeeded(form.get_user().email, client_address(self.request))
-        return super().form_valid(form)
+        email = form.get_user().email
+        login_succeeded(self.request, email)
+        response = super().form_valid(form)
+        remember_device(self.request, response, email)
+        return response
 
 
 @login_required

@@ -61,8 +61,14 @@ SITE_PAGES = {
     "switch": "sign in",
     "tokens": "sign in",
     "token_delete": "sign in",
+    "account": "sign in",
+    "password_change": "sign in",
+    "invitation_accept": "sign in",  # only invitations to the signed-in user's own address
+    "invitation_decline": "sign in",
     "login": "public",
     "logout": "public",  # POST only; signs out whoever asks and sends them to sign in
+    "invitation": "public",  # the secret in the link is the key; a wrong one is a 404
+    "password_reset_confirm": "public",  # the one-time token in the link is the key
 }
 
 # How to fill a URL argument with a real object of an organisation. Arguments named
@@ -70,7 +76,7 @@ SITE_PAGES = {
 # (the first such object of the organisation in the cast); add an entry when that guess
 # cannot work. When the cast has no such object, plant one: tests/<area>/cast.py, see
 # tests/conftest.py (tests/web/cast.py plants the Responsiveness area's for now).
-STRING_ARGUMENTS = {"kind": "people"}
+STRING_ARGUMENTS = {"kind": "people", "secret": "inv_not-a-real-secret", "uidb64": "MQ", "token": "set-password"}
 KWARG_OBJECTS = {
     "run_id": lambda org: ImportRun.objects.filter(organisation=org).first(),
     "membership_id": lambda org: Membership.objects.filter(organisation=org).exclude(role="admin").first()
@@ -401,6 +407,22 @@ def test_nobody_revokes_somebody_elses_token(cast, login):
     response = login(cast.gary).post(f"/account/tokens/{token.pk}/delete/")
     assert response.status_code == 404
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_nobody_answers_somebody_elses_invitation(cast, login):
+    invitation = cast.objects["acme"]["invitation"]
+    for action in ("accept", "decline"):
+        response = login(cast.gary).post(f"/account/invitations/{invitation.pk}/{action}/")
+        assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+    assert not Membership.objects.filter(user=cast.gary, organisation=cast.acme).exists()
+
+
+def test_public_links_with_a_wrong_secret_open_nothing(cast, client):
+    assert client.get("/invitations/inv_not-a-real-secret/").status_code == 404
+    response = client.get("/account/reset/MQ/not-a-token/")
+    assert response.status_code == 200 and b"This link does not work any more" in response.content
 
 
 def test_nobody_switches_to_an_organisation_they_are_not_in(cast, login):

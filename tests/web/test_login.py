@@ -1,14 +1,10 @@
-"""Signing in and out, login throttling, CSRF, and where a signed-in user lands."""
+"""Signing in and out, CSRF, and where a signed-in user lands (throttling: test_throttle.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from teamalign.orgs.models import LoginFailure
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -80,75 +76,6 @@ def test_home_remembers_the_last_organisation_an_advisor_looked_at(cast, login):
     assert client.get("/")["Location"] == "/o/acme/"  # the first, alphabetically
     client.get("/o/globex/")
     assert client.get("/")["Location"] == "/o/globex/"
-
-
-# throttling --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def limit(settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    settings.LOGIN_FAILURE_WINDOW = 600
-    return 3
-
-
-def test_too_many_failures_lock_the_login_even_with_the_right_password(cast, client, limit):
-    for _ in range(limit):
-        assert sign_in(client, "alice@acme.example", "guess").status_code == 200
-    response = sign_in(client, "alice@acme.example")
-    assert response.status_code == 429
-    assert b"Too many failed sign-ins" in response.content
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_locked_login_does_not_check_the_password(cast, client, limit, monkeypatch):
-    for _ in range(limit):
-        sign_in(client, "alice@acme.example", "guess")
-    checked = []
-    monkeypatch.setattr("django.contrib.auth.forms.authenticate", lambda *a, **k: checked.append(k))
-    response = sign_in(client, "alice@acme.example")
-    assert response.status_code == 429 and checked == []
-    assert 'value="alice@acme.example"' in response.content.decode()
-
-
-def test_the_lock_is_per_username_regardless_of_case(cast, client, limit):
-    for _ in range(limit):
-        sign_in(client, "ALICE@acme.example", "guess")
-    assert sign_in(client, "alice@acme.example").status_code == 429
-    assert sign_in(Client(REMOTE_ADDR="10.9.9.9"), "alice@acme.example").status_code == 429  # any address
-    assert sign_in(client, "ivan@acme.example").status_code == 302  # other logins are not locked
-
-
-def test_blocked_attempts_do_not_extend_the_lock(cast, client, limit):
-    for _ in range(limit):
-        sign_in(client, "alice@acme.example", "guess")
-    for _ in range(5):
-        sign_in(client, "alice@acme.example", "guess again")
-    assert LoginFailure.objects.filter(username="alice@acme.example").count() == limit
-
-
-def test_the_lock_lifts_after_the_window(cast, client, limit, settings):
-    for _ in range(limit):
-        sign_in(client, "alice@acme.example", "guess")
-    assert sign_in(client, "alice@acme.example").status_code == 429
-    LoginFailure.objects.update(at=timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW + 1))
-    assert sign_in(client, "alice@acme.example").status_code == 302
-    assert LoginFailure.objects.filter(username="alice@acme.example").count() == 0  # a success clears them
-
-
-def test_one_address_trying_many_logins_is_locked_out(cast, limit):
-    client = Client(REMOTE_ADDR="203.0.113.7")
-    for i in range(4 * limit):
-        sign_in(client, f"someone{i}@acme.example", "guess")
-    assert sign_in(client, "ivan@acme.example").status_code == 429
-    assert sign_in(Client(REMOTE_ADDR="203.0.113.8"), "ivan@acme.example").status_code == 302
-
-
-def test_failures_older_than_a_day_are_cleaned_up(cast, client):
-    LoginFailure.objects.create(username="old@acme.example", address="1.2.3.4",
-                                at=timezone.now() - timedelta(days=2))
-    sign_in(client, "alice@acme.example", "guess")
-    assert not LoginFailure.objects.filter(username="old@acme.example").exists()
 
 
 # CSRF ---------------------------------------------------------------------------------------------------

@@ -29,28 +29,6 @@ def test_the_page_lists_the_organisations_logins_only(cast, alice):
     assert "gary@globex.example" not in page and "charlie@example.com" not in page
 
 
-def test_an_admin_adds_a_new_login_that_can_sign_in(cast, alice, client):
-    response = alice.post("/o/acme/users/", {"email": "nina@acme.example", "name": "Nina", "role": "ops",
-                                             "password": "a long enough password"})
-    assert response.status_code == 302
-    assert membership(User.objects.get(email="nina@acme.example"), cast.acme).role == "ops"
-    assert client.login(username="nina@acme.example", password="a long enough password")
-
-
-def test_an_admin_gives_an_existing_login_a_role_without_a_password(cast, alice):
-    alice.post("/o/acme/users/", {"email": "gary@globex.example", "role": "viewer", "password": ""})
-    assert membership(cast.gary, cast.acme).role == "viewer"
-    assert membership(cast.gary, cast.globex).role == "admin"
-
-
-def test_a_new_login_needs_a_good_password(cast, alice):
-    response = alice.post("/o/acme/users/", {"email": "nina@acme.example", "role": "ops", "password": ""})
-    assert response.status_code == 200 and b"a new user needs a password" in response.content
-    response = alice.post("/o/acme/users/", {"email": "nina@acme.example", "role": "ops", "password": "short"})
-    assert b"too short" in response.content
-    assert not User.objects.filter(email="nina@acme.example").exists()
-
-
 def test_an_admin_changes_a_role(cast, alice):
     victor = membership(cast.victor, cast.acme)
     response = alice.post(f"/o/acme/users/{victor.pk}/role/", {"role": "it"}, follow=True)

@@ -166,7 +166,7 @@ def test_the_run_page_shows_progress_while_running(cast, login):
     run = cast.objects["acme"]["import_run"]
     ImportRun.objects.filter(pk=run.pk).update(status="running", progress_done=25, progress_total=100)
     page = login(cast.victor).get(f"/o/acme/data/imports/{run.pk}/").content.decode()
-    assert 'aria-valuenow="25"' in page and "25 of 100 rows" in page
+    assert '<progress class="progress" max="100" value="25"' in page and "25 of 100 rows" in page
 
 
 def test_an_upload_announcing_more_than_the_limit_is_refused_before_its_body_is_read(cast, login, settings):
