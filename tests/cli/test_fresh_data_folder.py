@@ -41,7 +41,7 @@ def test_each_verb_works_on_a_fresh_empty_data_folder(tmp_path: Path):
     verbs = [
         (["org", "create", "Acme", "--timezone", "Europe/London"], "Created organisation Acme"),
         (["org", "list"], "slug"),
-        (["user", "create", "alice@acme.example", "--org", "acme", "--role", "admin"], "alice@acme.example is admin"),
+        (["user", "create", "alice@acme.example", "--org", "acme", "--role", "admin"], "it is admin of Acme"),
         (["import", "people", str(people), "--org", "acme"], "1 created"),
         (["import", "tickets", export, "--org", "acme", "--as-of", "2026-02-27 17:00"], "6 created"),
         (["metrics", "responsiveness", "--org", "acme"], "Acme: 0 tickets"),
