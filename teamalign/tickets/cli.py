@@ -101,11 +101,19 @@ def _print_figures(console, org, figures: dict) -> None:
     same = Table(title="Operations vs the other departments, same priority (median business time)")
     for column in ("priority", "Ops resp.", "others", "ratio", "Ops resol.", "others", "ratio"):
         same.add_column(column, justify="right")
+    def compared(r: dict, what: str) -> str:
+        """The ratio only where the comparison can carry it, as on the page; * = significantly longer."""
+        if r.get(f"{what}_comparable"):
+            return ratio(r[f"{what}_ratio"]) + ("*" if r.get(f"{what}_alert") else "")
+        return "too few" if r.get(f"{what}_verdict") == "too_few" else "—"
+
     for r in figures["operations_vs_others"]:
         same.add_row(f"P{r['priority']}", duration(r["operations_response_median"]),
-                     duration(r["others_response_median"]), ratio(r["response_ratio"]),
+                     duration(r["others_response_median"]), compared(r, "response"),
                      duration(r["operations_resolution_median"]), duration(r["others_resolution_median"]),
-                     ratio(r["resolution_ratio"]))
+                     compared(r, "resolution"))
+    same.caption = ("* Operations waits significantly longer (Mann–Whitney U); “too few”: fewer than "
+                    f"{figures['comparison']['min_tickets']} measured tickets in a group")
     console.print(same)
     backlog = Table(title="Open backlog by calendar age")
     backlog.add_column("")
