@@ -253,7 +253,7 @@ def cmd_manage(args: argparse.Namespace) -> int:
 # --- the parser ------------------------------------------------------------------------------------
 
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
-CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
+CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli", "teamalign.insights.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ org_patterns = [
     path("users/<int:membership_id>/remove/", orgs.member_remove, name="member_remove"),
     path("settings/", orgs.organisation_settings, name="organisation_settings"),
     path("responsiveness/", include("teamalign.tickets.urls")),
+    path("findings/", include("teamalign.insights.urls")),
 ]
 
 urlpatterns = [

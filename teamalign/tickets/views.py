@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
+from teamalign.insights import selectors as insight_selectors
 from teamalign.orgs.access import org_view
 from teamalign.orgs.models import Department
 from teamalign.orgs.roles import Permission, role_allows
@@ -55,7 +56,11 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
         figures_html = render_to_string("tickets/_figures.html", _figures_context(org, figures, filters),
                                         request=request)
         cache.set(html_key, figures_html, FIGURES_HTML_SECONDS)
-    return render(request, "tickets/responsiveness.html", {"form": form, "figures_html": figures_html})
+    # The findings lead the page: stored ones, computed again first when the data moved on.
+    findings_block = insight_selectors.findings_payload(org, area="responsiveness") \
+        if selectors.has_tickets(org) else None
+    return render(request, "tickets/responsiveness.html", {"form": form, "figures_html": figures_html,
+                                                           "findings_block": findings_block})
 
 
 def _figures_context(org, figures: dict, filters: selectors.Filters) -> dict:
