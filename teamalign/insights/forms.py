@@ -13,16 +13,16 @@ def field_name(key: str) -> str:
     return key.replace(".", "__")
 
 
-def _shown(threshold: Threshold, value: float) -> Decimal | int:
-    """A stored value as the form shows it: fractions as percentages."""
+def _shown(threshold: Threshold, value: float) -> str:
+    """A stored value as the form shows it: fractions as percentages, never in exponent form."""
     if threshold.unit == "fraction":
-        return Decimal(str(round(100 * value, 4))).normalize()
+        value = round(100 * value, 4)
     if threshold.integer:
-        return int(value)
-    return Decimal(str(value)).normalize()
+        return str(int(value))
+    return format(Decimal(repr(float(value))).normalize(), "f")
 
 
-UNIT_SUFFIX = {"fraction": "%", "days": "days", "ratio": "×", "count": "tickets"}
+UNIT_SUFFIX = {"fraction": " %", "days": " days", "ratio": "×", "count": " tickets"}
 
 
 class ThresholdsForm(forms.Form):
@@ -38,15 +38,16 @@ class ThresholdsForm(forms.Form):
             for threshold in items:
                 key = f"{group}.{threshold.name}"
                 name = field_name(key)
+                label = f"{threshold.label} (%)" if threshold.unit == "fraction" else threshold.label
                 default = _shown(threshold, threshold.default)
-                help_text = f"{threshold.help} Default: {default}{' ' + UNIT_SUFFIX[threshold.unit] if threshold.unit in UNIT_SUFFIX else ''}."
+                help_text = f"{threshold.help} Default: {default}{UNIT_SUFFIX.get(threshold.unit, '')}."
                 if threshold.choices:
                     field = forms.TypedChoiceField(
-                        label=threshold.label, help_text=help_text, coerce=float,
+                        label=label, help_text=help_text, coerce=float,
                         choices=[(f"{c:g}", f"{c:g}") for c in threshold.choices])
                     initial = f"{current[key]:g}"
                 else:
-                    field = forms.DecimalField(label=threshold.label, help_text=help_text, max_digits=12,
+                    field = forms.DecimalField(label=label, help_text=help_text, max_digits=12,
                                                decimal_places=6)
                     field.widget.attrs["step"] = "any"
                     initial = _shown(threshold, current[key])

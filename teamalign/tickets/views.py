@@ -45,6 +45,10 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = ResponsivenessFilterForm(request.GET or None, organisation=org)
     filters = _filters(form)
+    # The findings lead the page: the stored ones, computed again first when the data moved on
+    # (which also leaves the unfiltered figures cached, from the same read of the tickets).
+    findings_block = insight_selectors.findings_payload(org, area="responsiveness") \
+        if selectors.has_tickets(org) else None
     key, version = selectors.figures_key(org, filters)
     can_manage = role_allows(request.membership.role, Permission.MANAGE)
     html_key = f"tickets:figures-html:{org.pk}:{version}:{key}:{int(can_manage)}"
@@ -56,9 +60,6 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
         figures_html = render_to_string("tickets/_figures.html", _figures_context(org, figures, filters),
                                         request=request)
         cache.set(html_key, figures_html, FIGURES_HTML_SECONDS)
-    # The findings lead the page: stored ones, computed again first when the data moved on.
-    findings_block = insight_selectors.findings_payload(org, area="responsiveness") \
-        if selectors.has_tickets(org) else None
     return render(request, "tickets/responsiveness.html", {"form": form, "figures_html": figures_html,
                                                            "findings_block": findings_block})
 

@@ -113,6 +113,8 @@ def test_an_admin_changes_thresholds_on_the_page(cast, login):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Tickets each group needs" in html and "Default: 20 tickets." in html
+    assert 'name="reopen_outlier__green_attainment" value="90"' in html and "E+" not in html
+    assert "Default: 1.5×." in html and "Default: 90 %." in html
     form = {name: field.initial for name, field in page.context["form"].fields.items()}
     form.update({"comparison__min_tickets": "30", "reopen_outlier__min_rate": "25"})  # a percentage
     response = client.post("/o/acme/findings/thresholds/", form)
