@@ -142,3 +142,22 @@ def test_findings_are_computed_again_after_an_import(demo_acme, plant, django_ca
     state = FindingsState.objects.get(organisation=demo_acme)  # computed by the job, not by a reader
     assert state.data_version == selectors.data_version(demo_acme)
     assert "reopen_outlier:Business Applications" in {f.key for f in selectors.findings(demo_acme, fresh=False)}
+
+
+def test_resolution_waits_are_a_finding_of_their_own(demo_acme, plant):
+    """Pattern 1 delays the first response of Operations' P2 tickets, so they are also resolved
+    later (about 1.5×): with the alert ratio at 1.3 that is its own finding, and only at P2."""
+    services.finding_settings_save(organisation=demo_acme, thresholds={"comparison.alert_ratio": 1.3})
+    plant(demo_acme, patterns=("p2_wait",), tickets=6000)
+    found = {f.key: f for f in selectors.findings(demo_acme)}
+    assert set(found) == {"ops_waits_longer:P2", "ops_resolved_later:P2"}
+    later = found["ops_resolved_later:P2"]
+    assert later.title.startswith("Operations' P2 tickets take ") and "longer to resolve than other departments'" \
+        in later.title
+    assert later.evidence["links"][1]["params"]["breached"] == "resolution"
+
+
+def test_a_clean_organisation_stays_clean_with_lower_thresholds(demo_acme, plant):
+    services.finding_settings_save(organisation=demo_acme, thresholds={"comparison.alert_ratio": 1.3})
+    plant(demo_acme, patterns=(), tickets=6000)
+    assert keys(demo_acme) == set()
