@@ -16,11 +16,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import math
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
+
+from teamalign.errors import ValidationError
 
 
 class Pillar(StrEnum):
@@ -110,6 +113,31 @@ class Threshold:
     maximum: float | None = None
     integer: bool = False
     choices: tuple[float, ...] = ()
+
+    def clean(self, value: Any) -> float:
+        """``value`` as a number this threshold accepts; ValidationError naming it otherwise."""
+        if isinstance(value, bool):
+            raise ValidationError(f"{self.label}: a number is needed")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{self.label}: '{value}' is not a number") from None
+        if not math.isfinite(number):
+            raise ValidationError(f"{self.label}: a finite number is needed")
+        if self.integer:
+            if number != int(number):
+                raise ValidationError(f"{self.label}: a whole number is needed")
+            number = int(number)
+        if self.choices and number not in self.choices:
+            raise ValidationError(f"{self.label}: one of {', '.join(f'{c:g}' for c in self.choices)}")
+        if self.minimum is not None and number < self.minimum:
+            raise ValidationError(f"{self.label}: at least {self.shown(self.minimum)}")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"{self.label}: at most {self.shown(self.maximum)}")
+        return number
+
+    def shown(self, value: float) -> str:
+        return f"{100 * value:g} %" if self.unit == "fraction" else f"{value:g}"
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,12 @@ def thresholds(organisation: Organisation) -> dict[str, float]:
 
     A stored value that no longer fits its threshold (an unknown key, a number out of range
     after an upgrade narrowed it) is ignored rather than trusted."""
-    from .services import threshold_clean  # the one place values are validated
-
     table = registry.threshold_table()
     values = {key: threshold.default for key, threshold in table.items()}
     for key, value in threshold_overrides(organisation).items():
         if key in table:
             try:
-                values[key] = threshold_clean(table[key], value)
+                values[key] = table[key].clean(value)
             except ValidationError:
                 log.warning("ignoring the stored threshold %s=%r of %s", key, value, organisation.slug)
     return values

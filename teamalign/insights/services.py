@@ -25,7 +25,7 @@ from teamalign.orgs.models import Organisation, User
 
 from . import registry, selectors
 from .models import Finding, FindingSettings, FindingsState
-from .registry import Found, Rule, RuleContext, Threshold
+from .registry import Found, Rule, RuleContext
 
 log = logging.getLogger(__name__)
 
@@ -106,34 +106,6 @@ def findings_recompute_later(organisation: Organisation) -> None:
 
 # --------------------------------------------------------------------------- thresholds
 
-def threshold_clean(threshold: Threshold, value) -> float:
-    """``value`` as a number this threshold accepts; ValidationError otherwise."""
-    if isinstance(value, bool):
-        raise ValidationError(f"{threshold.label}: a number is needed")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{threshold.label}: '{value}' is not a number") from None
-    if not math.isfinite(number):
-        raise ValidationError(f"{threshold.label}: a finite number is needed")
-    if threshold.integer:
-        if number != int(number):
-            raise ValidationError(f"{threshold.label}: a whole number is needed")
-        number = int(number)
-    if threshold.choices and number not in threshold.choices:
-        allowed = ", ".join(f"{c:g}" for c in threshold.choices)
-        raise ValidationError(f"{threshold.label}: one of {allowed}")
-    if threshold.minimum is not None and number < threshold.minimum:
-        raise ValidationError(f"{threshold.label}: at least {_shown(threshold, threshold.minimum)}")
-    if threshold.maximum is not None and number > threshold.maximum:
-        raise ValidationError(f"{threshold.label}: at most {_shown(threshold, threshold.maximum)}")
-    return number
-
-
-def _shown(threshold: Threshold, value: float) -> str:
-    return f"{100 * value:g} %" if threshold.unit == "fraction" else f"{value:g}"
-
-
 def finding_settings_save(*, organisation: Organisation, thresholds: dict, user: User | None = None) -> FindingSettings:
     """Set thresholds (full keys → numbers); a value equal to the default is stored as "use the
     default". Unknown keys and bad values are refused, naming the threshold. The findings are
@@ -145,7 +117,7 @@ def finding_settings_save(*, organisation: Organisation, thresholds: dict, user:
     errors, cleaned = [], {}
     for key, value in thresholds.items():
         try:
-            cleaned[key] = threshold_clean(table[key], value)
+            cleaned[key] = table[key].clean(value)
         except ValidationError as exc:
             errors.append(str(exc))
     if errors:
