@@ -29,6 +29,7 @@ class LinkOut(Schema):
     label: str
     url_name: str
     params: dict
+    anchor: str = ""
     url: str | None
 
 

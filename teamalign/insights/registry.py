@@ -157,9 +157,10 @@ class Link:
     label: str
     url_name: str
     params: dict = field(default_factory=dict)
+    anchor: str = ""  # an element id on that page ("backlog")
 
     def as_dict(self) -> dict:
-        return {"label": self.label, "url_name": self.url_name, "params": dict(self.params)}
+        return {"label": self.label, "url_name": self.url_name, "params": dict(self.params), "anchor": self.anchor}
 
 
 @dataclass(frozen=True)

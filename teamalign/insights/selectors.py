@@ -10,7 +10,7 @@ organisation's data or thresholds have moved on since, reading recomputes them f
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.urls import NoReverseMatch, reverse
 
@@ -99,7 +99,8 @@ def link_url(organisation: Organisation, link: dict) -> str | None:
         log.error("finding link to an unknown page %r", link.get("url_name"))
         return None
     params = {k: v for k, v in (link.get("params") or {}).items() if v is not None and v != ""}
-    return f"{path}?{urlencode(params)}" if params else path
+    anchor = link.get("anchor") or ""
+    return (f"{path}?{urlencode(params)}" if params else path) + (f"#{quote(anchor)}" if anchor else "")
 
 
 def finding_as_dict(organisation: Organisation, finding: Finding) -> dict:

@@ -119,7 +119,7 @@ def ops_waits_longer(ctx: RuleContext) -> Iterator[Found]:
                        "fraction"),
                 Figure("p-value (Mann–Whitney U)", row["response_p_value"], "p_value"),
             ),
-            links=(Link(f"Responsiveness at P{p}", "responsiveness", {"priority": p}),
+            links=(Link(f"Responsiveness at P{p}", "responsiveness", {"priority": p}, anchor="ops-vs-others"),
                    *_operations_links(ctx, f"Operations' P{p} tickets that missed the response target",
                                       priority=p, breached="response")),
             statistics=_comparison_statistics(ctx, row, "response"),
@@ -169,7 +169,7 @@ def ops_resolved_later(ctx: RuleContext) -> Iterator[Found]:
                        "fraction"),
                 Figure("p-value (Mann–Whitney U)", row["resolution_p_value"], "p_value"),
             ),
-            links=(Link(f"Responsiveness at P{p}", "responsiveness", {"priority": p}),
+            links=(Link(f"Responsiveness at P{p}", "responsiveness", {"priority": p}, anchor="ops-vs-others"),
                    *_operations_links(ctx, f"Operations' P{p} tickets that missed the resolution target",
                                       priority=p, breached="resolution")),
             statistics=_comparison_statistics(ctx, row, "resolution"),
@@ -285,7 +285,7 @@ def ops_aged_backlog(ctx: RuleContext) -> Iterator[Found]:
             Figure("p-value (two proportions)", test.p_value if test else None, "p_value"),
         ),
         links=(*_operations_links(ctx, "Operations' open tickets", state="open"),
-               Link("Open backlog by age", "responsiveness")),
+               Link("Open backlog by age", "responsiveness", anchor="backlog")),
         statistics={"test": "two proportions", "p_value": test.p_value if test else None,
                     "alpha": ctx.threshold("comparison.alpha"), "worse_than_other_departments": worse},
         recommendations=(
@@ -308,7 +308,7 @@ def _possessive(name: str) -> str:
 
 def _it_team_links(team: str) -> tuple[Link, ...]:
     return (Link(f"{_possessive(team)} tickets", "responsiveness_ticket_list", {"it_team": team}),
-            Link("Responsiveness by IT team", "responsiveness"))
+            Link("Responsiveness by IT team", "responsiveness", anchor="by-it_team"))
 
 
 @rule("reopen_outlier", area=AREA, pillar=Pillar.RESPONSIVENESS, order=20,

@@ -79,7 +79,8 @@ def test_findings_keep_their_key_from_first_seen_to_resolved_and_back(cast, test
     north = first["test_gap:north"]
     assert north.first_seen_at == north.last_seen_at == state.computed_at and north.resolved_at is None
     assert north.title == "north is 3 off" and north.pillar == "partnership" and north.area == "responsiveness"
-    assert north.evidence["links"] == [{"label": "Responsiveness", "url_name": "responsiveness", "params": {}}]
+    assert north.evidence["links"] == [{"label": "Responsiveness", "url_name": "responsiveness", "params": {},
+                                        "anchor": ""}]
     assert north.data_version == state.data_version == selectors.data_version(org)
 
     # Nothing changed: reading does not compute again.

@@ -48,7 +48,8 @@ def test_the_findings_page_leads_with_a_verdict_and_links_its_evidence(demo_acme
     verdict = re.search(r'<p class="verdict" id="verdict">([^<]+)</p>', html).group(1)
     assert re.fullmatch(r"\d+ findings: \d+ high(, \d+ medium)?( and \d+ (medium|low|notes?))?\. Worst first, each "
                         r"with its evidence and what to change\.", verdict), verdict
-    assert 'href="/o/acme/responsiveness/?priority=2"' in html
+    assert 'href="/o/acme/responsiveness/?priority=2#ops-vs-others"' in html
+    assert 'href="/o/acme/responsiveness/#by-it_team"' in html and 'href="/o/acme/responsiveness/#backlog"' in html
     assert "What to change" in html and "Why: " in html
     assert "None" not in html and "nan" not in re.sub(r"[A-Za-z]nan|nan[a-z]", "", html)
     assert "Thresholds" not in html  # the viewer cannot change them: no link to a 403
