@@ -111,7 +111,8 @@ def _thresholds(organisation) -> list[dict]:
 @api.get("/v1/orgs/{org_slug}/findings", response=FindingsOut, tags=["findings"])
 def findings(request, org_slug: str, area: str | None = None):
     """The findings, worst first, with their evidence and recommendations, and those later data
-    resolved; `area` keeps the findings one area's page leads with (e.g. `responsiveness`)."""
+    resolved; `area` keeps the findings one area's page leads with (e.g. `responsiveness`); an
+    unknown area is refused (400) with the known ones."""
     membership = org_membership(request, org_slug, Permission.VIEW)
     return selectors.findings_payload(membership.organisation, area=area or None)
 

@@ -23,6 +23,7 @@ def cmd_metrics_findings(args: argparse.Namespace) -> int:
     from teamalign.cli import _console, _fail, _setup_django
 
     _setup_django()
+    from teamalign.errors import ValidationError
     from teamalign.insights import selectors, services
     from teamalign.orgs.models import Organisation
 
@@ -31,7 +32,10 @@ def cmd_metrics_findings(args: argparse.Namespace) -> int:
         return _fail(f"no organisation with the slug '{args.org}'")
     if args.recompute:
         services.findings_recompute(organisation=org, force=True)
-    payload = selectors.findings_payload(org, area=args.area or None)
+    try:
+        payload = selectors.findings_payload(org, area=args.area or None)
+    except ValidationError as exc:
+        return _fail(str(exc))
     if args.json:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return 0

@@ -274,6 +274,11 @@ def rules() -> list[Rule]:
     return sorted(_RULES.values(), key=lambda r: (r.order, r.key))
 
 
+def areas() -> list[str]:
+    """The areas whose pages lead with findings (the rules' areas)."""
+    return sorted({r.area for r in _RULES.values()})
+
+
 def data_sources() -> dict[str, Callable[[Any], str]]:
     return dict(sorted(_SOURCES.items()))
 

@@ -118,7 +118,10 @@ def finding_as_dict(organisation: Organisation, finding: Finding) -> dict:
 
 
 def findings_payload(organisation: Organisation, *, area: str | None = None) -> dict:
-    """Everything the Findings page shows, as JSON-ready data (the CLI and the API print it)."""
+    """Everything the Findings page shows, as JSON-ready data (the CLI and the API print it).
+    ``area`` keeps one area's findings; an unknown area is a ValidationError naming the known ones."""
+    if area is not None and area not in registry.areas():
+        raise ValidationError(f"unknown area '{area}'; known: {', '.join(registry.areas())}")
     state = findings_state(organisation)
     active = findings(organisation, area=area, fresh=False)
     resolved = findings(organisation, area=area, resolved=True, fresh=False)

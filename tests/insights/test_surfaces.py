@@ -176,11 +176,19 @@ def test_no_json_body_breaks_the_thresholds_endpoint(cast, login, body):
     assert response.status_code in (200, 400, 422), response.content
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=40))
 def test_no_area_breaks_the_findings_endpoint(cast, login, area):
     response = login(cast.olivia).get("/api/v1/orgs/acme/findings", {"area": area})
-    assert response.status_code == 200 and response.json()["findings"] == []
+    if area in ("", "responsiveness"):
+        assert response.status_code == 200 and response.json()["findings"] == []
+    else:
+        assert response.status_code == 400 and "known: responsiveness" in response.json()["detail"]
+
+
+def test_an_area_with_a_nul_byte_is_refused_not_a_server_error(cast, login):
+    response = login(cast.olivia).get("/api/v1/orgs/acme/findings", {"area": "x\x00"})
+    assert response.status_code == 400
 
 
 def test_the_cli_prints_the_findings_and_refuses_an_unknown_organisation(demo_acme, plant, capsys):
@@ -189,8 +197,10 @@ def test_the_cli_prints_the_findings_and_refuses_an_unknown_organisation(demo_ac
     out = " ".join(capsys.readouterr().out.split())
     assert "Acme: 2 findings (2 high), looked for in 4,000 tickets" in out
     assert "[HIGH] Business Applications meets" in out and "evidence:" in out and "→ Process:" in out
-    assert main(["metrics", "findings", "--org", "acme", "--area", "value", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert main(["metrics", "findings", "--org", "acme", "--area", "responsiveness", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["findings"]) == 2
+    assert main(["metrics", "findings", "--org", "acme", "--area", "value"]) == 2
+    assert "unknown area 'value'; known: responsiveness" in " ".join(capsys.readouterr().out.split())
     assert main(["metrics", "findings", "--org", "nowhere"]) == 2
     assert "no organisation with the slug 'nowhere'" in capsys.readouterr().out
     assert main(["metrics", "findings", "--org", "acme", "--recompute", "--json"]) == 0
