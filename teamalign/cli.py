@@ -351,7 +351,7 @@ def seconds(text: str) -> float:
 
 
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
-CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
+CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli", "teamalign.insights.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",  # serves its API docs assets from static files, not a CDN
     "teamalign.orgs",
     "teamalign.tickets",
+    "teamalign.insights",
     "teamalign.web",
 ]
 

@@ -29,6 +29,7 @@ org_patterns = [
     path("users/invitations/<int:invitation_id>/revoke/", orgs.invitation_revoke, name="invitation_revoke"),
     path("settings/", orgs.organisation_settings, name="organisation_settings"),
     path("responsiveness/", include("teamalign.tickets.urls")),
+    path("findings/", include("teamalign.insights.urls")),
 ]
 
 urlpatterns = [

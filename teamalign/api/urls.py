@@ -169,3 +169,4 @@ def import_upload(request, org_slug: str, kind: str, file: File[UploadedFile], f
 
 
 from . import tickets  # noqa: E402,F401  the Responsiveness endpoints register on `api`
+from . import insights  # noqa: E402,F401  the findings endpoints register on `api`

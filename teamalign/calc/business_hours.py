@@ -521,3 +521,18 @@ def add_business_seconds(schedule: Schedule, starts: Any, seconds: Any) -> np.nd
             raise BusinessHoursError(f"a due time falls after year {MAX_YEAR}")
         hi = _year_start_us(min(next_year, MAX_YEAR) + 1) - 1  # the last instant of that year
     return np.maximum(start_us, table.instant_at(target)).view("datetime64[us]")
+
+
+def is_open_at(schedule: Schedule, instants: Any) -> np.ndarray:
+    """For each instant, whether it falls inside the schedule's open hours (holidays closed), as bool.
+
+    An open interval includes its start and excludes its end, as business time counts it.
+    """
+    t = _as_utc_microseconds(instants, "instants")
+    if t.size == 0:
+        return np.zeros(0, dtype=bool)
+    table = schedule._table_covering(int(t.min()), int(t.max()))
+    # The interval starting at or before t (the table's sentinel is a zero-length interval at
+    # its very start, so there always is one); t is open when it ends after t.
+    i = np.searchsorted(table.starts, t, side="right") - 1
+    return t < table.ends[i]

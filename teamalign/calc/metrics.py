@@ -28,16 +28,21 @@ Definitions (PRODUCT.md, "Metric definitions"; the derived columns are made by t
 * **Operations vs others at the same priority**: for each priority, Operations' median divided
   by the median of the other customer departments (kind "other": the IT department's own
   tickets and tickets of unknown departments are in neither group). Above 1 means Operations
-  waits longer.
+  waits longer. A ratio is only a finding when the comparison can carry it (:class:`Comparison`):
+  both groups have at least ``min_tickets`` measured tickets, a Mann–Whitney U test says the
+  durations differ (p < ``alpha``), and a seeded bootstrap gives the ratio's interval.
 * **Month** is the calendar month the ticket was opened in the organisation's time zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
+
+from . import stats
 
 OPEN_STATES = ("new", "in_progress", "on_hold")
 DAY = 86_400
@@ -143,11 +148,74 @@ def _segment(tickets: pl.DataFrame) -> pl.Expr:
             .when(kind == "other").then(pl.lit("others")).otherwise(pl.lit(None, dtype=pl.Utf8)))
 
 
-def operations_vs_others(tickets: pl.DataFrame) -> list[dict]:
-    """Per priority: Operations' and the other departments' medians and attainment, and the ratios."""
+@dataclass(frozen=True)
+class Comparison:
+    """When a ratio between two groups of tickets can be shown as a difference (docs/findings.md).
+
+    ``min_tickets``: measured tickets each group needs; ``alpha``: the significance level of the
+    Mann–Whitney U test; ``alert_ratio``: the ratio from which a significant difference is
+    flagged (coloured on the page, a finding); ``confidence``: of the bootstrap interval.
+    """
+
+    min_tickets: int = 20
+    alpha: float = 0.01
+    alert_ratio: float = 1.5
+    confidence: float = 0.95
+
+    def key(self) -> str:
+        return f"{self.min_tickets}/{self.alpha}/{self.alert_ratio}/{self.confidence}"
+
+
+#: What a comparison concluded (``*_verdict``).
+VERDICTS = {
+    "not_measured": "not measured",
+    "too_few": "too few tickets to compare",
+    "no_difference": "no significant difference",
+    "longer": "Operations waits longer",
+    "shorter": "Operations waits less",
+}
+
+
+def compare_durations(operations: Sequence[float], others: Sequence[float],
+                      comparison: Comparison = Comparison()) -> dict:
+    """The statistics behind one ratio: counts, comparable, p-value, interval, verdict, alert.
+
+    ``operations`` and ``others`` are the measured durations (no nulls) of the two groups.
+    """
+    n_ops, n_others = len(operations), len(others)
+    out: dict = {"operations_measured": n_ops, "others_measured": n_others, "comparable": False,
+                 "p_value": None, "ratio_low": None, "ratio_high": None, "significant": None,
+                 "verdict": "not_measured" if not n_ops or not n_others else "too_few", "alert": False}
+    if min(n_ops, n_others) < comparison.min_tickets:
+        return out
+    test = stats.mann_whitney_u(operations, others)
+    interval = stats.bootstrap_median_ratio(operations, others, confidence=comparison.confidence)
+    significant = test.p_value < comparison.alpha
+    ratio = interval.estimate  # None when the others' median is 0 and Operations' is not: "infinitely" longer
+    if not significant or ratio == 1:
+        verdict = "no_difference"
+    else:
+        verdict = "longer" if ratio is None or ratio > 1 else "shorter"
+    out.update(comparable=True, p_value=float(f"{test.p_value:.3g}"),
+               ratio_low=round(interval.low, 3) if interval.low is not None else None,
+               ratio_high=round(interval.high, 3) if interval.high is not None else None,
+               significant=significant, verdict=verdict,
+               alert=verdict == "longer" and (ratio is None or ratio >= comparison.alert_ratio))
+    return out
+
+
+def operations_vs_others(tickets: pl.DataFrame, comparison: Comparison = Comparison()) -> list[dict]:
+    """Per priority: Operations' and the other departments' medians and attainment, the ratios,
+    and whether each ratio can be trusted (:func:`compare_durations`: ``{what}_comparable``,
+    ``{what}_p_value``, ``{what}_ratio_low``/``_high``, ``{what}_verdict``, ``{what}_alert``)."""
     segmented = tickets.with_columns(_segment(tickets).alias("segment")).filter(
         pl.col("segment").is_not_null() & pl.col("priority").is_not_null())
     rows = {(r["priority"], r["segment"]): r for r in breakdown(segmented, ["priority", "segment"])}
+    durations = {
+        (priority, segment): frame
+        for (priority, segment), frame in segmented.select(
+            "priority", "segment", "response_business_seconds", "resolution_business_seconds").group_by(
+            ["priority", "segment"])}
     out = []
     for priority in sorted({p for p, _s in rows}):
         ops, others = rows.get((priority, "operations")), rows.get((priority, "others"))
@@ -161,10 +229,115 @@ def operations_vs_others(tickets: pl.DataFrame) -> list[dict]:
             row[f"others_{what}_attainment"] = others[f"{what}_attainment"] if others else None
             row[f"{what}_ratio"] = round(ops_median / others_median, 3) \
                 if ops_median is not None and others_median else None
+            column = f"{what}_business_seconds"
+            measured = [durations[(priority, segment)][column].drop_nulls().to_numpy()
+                        if (priority, segment) in durations else []
+                        for segment in ("operations", "others")]
+            compared = compare_durations(measured[0], measured[1], comparison)
+            row[f"operations_{what}_measured"] = compared.pop("operations_measured")
+            row[f"others_{what}_measured"] = compared.pop("others_measured")
+            row.update({f"{what}_{key}": value for key, value in compared.items()})
         row["operations_tickets"] = ops["tickets"] if ops else 0
         row["others_tickets"] = others["tickets"] if others else 0
         out.append(row)
     return out
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def it_team_outliers(tickets: pl.DataFrame, comparison: Comparison = Comparison()) -> list[dict]:
+    """Per IT team (assignment group): its reopen rate and mean reassignments against the tickets
+    of every other team, the tests that say whether it stands out, and its resolution attainment.
+
+    Reopen rates are compared with :func:`stats.two_proportions`, reassignment counts with the
+    Mann–Whitney U test (from their histogram, so a million tickets cost as little as a hundred).
+    Tests are run only when both the team and the rest have ``comparison.min_tickets`` tickets
+    (``comparable``); p-values are two-sided. Most tickets first.
+    """
+    teams = tickets.filter(pl.col("assignment_group").is_not_null()).with_columns(
+        pl.col("reopen_count").fill_null(0), pl.col("reassignment_count").fill_null(0))
+    if teams.height == 0:
+        return []
+    per_team = teams.group_by("assignment_group").agg(
+        pl.len().alias("tickets"),
+        (pl.col("reopen_count") > 0).sum().alias("reopened"),
+        pl.col("reassignment_count").sum().alias("reassignments"),
+        pl.col("resolution_breached").is_not_null().sum().alias("resolution_measured"),
+        (pl.col("resolution_breached") == False).sum().alias("resolution_met"),  # noqa: E712
+    ).sort(["tickets", "assignment_group"], descending=[True, False])
+    histogram = teams.group_by("assignment_group", "reassignment_count").len()
+    values = histogram["reassignment_count"].unique().sort()
+    every = histogram.group_by("reassignment_count").agg(pl.col("len").sum())
+    every_counts = pl.DataFrame({"reassignment_count": values}).join(
+        every, on="reassignment_count", how="left")["len"].fill_null(0).to_numpy()
+    total_tickets, total_reopened = int(per_team["tickets"].sum()), int(per_team["reopened"].sum())
+    total_reassignments = int(per_team["reassignments"].sum())
+    out = []
+    for row in per_team.iter_rows(named=True):
+        n, reopened = int(row["tickets"]), int(row["reopened"])
+        rest_n, rest_reopened = total_tickets - n, total_reopened - reopened
+        rest_reassignments = total_reassignments - int(row["reassignments"])
+        item = {
+            "team": row["assignment_group"], "tickets": n, "reopened": reopened, "reopen_rate": _rate(reopened, n),
+            "others_tickets": rest_n, "others_reopened": rest_reopened,
+            "others_reopen_rate": _rate(rest_reopened, rest_n),
+            "mean_reassignments": round(int(row["reassignments"]) / n, 3),
+            "others_mean_reassignments": round(rest_reassignments / rest_n, 3) if rest_n else None,
+            "resolution_measured": int(row["resolution_measured"]), "resolution_met": int(row["resolution_met"]),
+            "resolution_attainment": _rate(int(row["resolution_met"]), int(row["resolution_measured"])),
+            "comparable": n >= comparison.min_tickets and rest_n >= comparison.min_tickets,
+            "reopen_p_value": None, "reassignment_p_value": None,
+        }
+        if item["comparable"]:
+            item["reopen_p_value"] = float(f"{stats.two_proportions(reopened, n, rest_reopened, rest_n).p_value:.3g}")
+            mine = pl.DataFrame({"reassignment_count": values}).join(
+                histogram.filter(pl.col("assignment_group") == row["assignment_group"]),
+                on="reassignment_count", how="left")["len"].fill_null(0).to_numpy()
+            test = stats.mann_whitney_u_counts(values.to_numpy(), mine, every_counts - mine)
+            item["reassignment_p_value"] = float(f"{test.p_value:.3g}")
+        out.append(item)
+    return out
+
+
+def opened_outside_hours(tickets: pl.DataFrame, comparison: Comparison = Comparison()) -> dict:
+    """How many of Operations' and the other departments' tickets were opened outside the open
+    hours of the schedule their SLA is measured in (``outside_hours``: bool per ticket, null when
+    unknown), and whether the two shares differ (:func:`stats.two_proportions`, two-sided)."""
+    segmented = tickets.with_columns(_segment(tickets).alias("segment")).filter(
+        pl.col("segment").is_not_null() & pl.col("outside_hours").is_not_null())
+    out: dict = {}
+    for segment in ("operations", "others"):
+        part = segmented.filter(pl.col("segment") == segment)
+        outside = int(part["outside_hours"].sum()) if part.height else 0
+        out[segment] = {"tickets": part.height, "outside": outside, "share": _rate(outside, part.height)}
+    ops, others = out["operations"], out["others"]
+    out["comparable"] = min(ops["tickets"], others["tickets"]) >= comparison.min_tickets
+    out["p_value"] = float(f"{stats.two_proportions(ops['outside'], ops['tickets'], others['outside'], others['tickets']).p_value:.3g}") \
+        if out["comparable"] else None
+    return out
+
+
+#: States in which a ticket has had its first response, whatever the source says.
+RESPONDED_STATES = ("in_progress", "on_hold", "resolved", "closed")
+
+
+def response_coverage(tickets: pl.DataFrame) -> list[dict]:
+    """Per source (``source``): of the tickets that must have been answered (in progress, on hold,
+    resolved or closed), how many carry a first-response time (``first_response_at``)."""
+    if tickets.height == 0:
+        return []
+    per_source = tickets.group_by("source").agg(
+        pl.len().alias("tickets"),
+        pl.col("state").is_in(RESPONDED_STATES).sum().alias("answered"),
+        (pl.col("state").is_in(RESPONDED_STATES) & pl.col("first_response_at").is_not_null()).sum()
+        .alias("with_first_response"),
+    ).sort(["tickets", "source"], descending=[True, False])
+    return [{"source": r["source"], "tickets": int(r["tickets"]), "answered": int(r["answered"]),
+             "with_first_response": int(r["with_first_response"]),
+             "coverage": _rate(int(r["with_first_response"]), int(r["answered"]))}
+            for r in per_source.iter_rows(named=True)]
 
 
 def monthly(tickets: pl.DataFrame, timezone: str) -> list[dict]:
@@ -219,7 +392,7 @@ def source_verdicts(tickets: pl.DataFrame) -> list[dict]:
     return out
 
 
-def responsiveness(tickets: pl.DataFrame, *, timezone: str = "UTC") -> dict:
+def responsiveness(tickets: pl.DataFrame, *, timezone: str = "UTC", comparison: Comparison = Comparison()) -> dict:
     """The whole Responsiveness view: Operations first, then the comparisons and breakdowns."""
     segment = _segment(tickets)
     as_of = tickets["as_of"].max() if tickets.height else None
@@ -232,7 +405,9 @@ def responsiveness(tickets: pl.DataFrame, *, timezone: str = "UTC") -> dict:
         "operations": summary(tickets.filter(segment == "operations")),
         "others": summary(tickets.filter(segment == "others")),
         "all": summary(tickets),
-        "operations_vs_others": operations_vs_others(tickets),
+        "comparison": {"min_tickets": comparison.min_tickets, "alpha": comparison.alpha,
+                       "alert_ratio": comparison.alert_ratio, "confidence": comparison.confidence},
+        "operations_vs_others": operations_vs_others(tickets, comparison),
         "monthly": monthly(tickets, timezone),
         "breakdowns": {key: breakdown(tickets, column) for key, (column, _title) in BREAKDOWNS.items()},
         "response_not_recorded_sources": sorted(

@@ -132,12 +132,20 @@ def _print_figures(console, org, figures: dict) -> None:
     for column in ("priority", *(["Ops resp.", "others", "ratio"] if show_response else []),
                    "Ops resol.", "others", "ratio"):
         same.add_column(column, justify="right")
+    def compared(r: dict, what: str) -> str:
+        """The ratio only where the comparison can carry it, as on the page; * = significantly longer."""
+        if r.get(f"{what}_comparable"):
+            return ratio(r[f"{what}_ratio"]) + ("*" if r.get(f"{what}_alert") else "")
+        return "too few" if r.get(f"{what}_verdict") == "too_few" else "—"
+
     for r in figures["operations_vs_others"]:
         response = [duration(r["operations_response_median"]), duration(r["others_response_median"]),
-                    ratio(r["response_ratio"])] if show_response else []
+                    compared(r, "response")] if show_response else []
         same.add_row(f"P{r['priority']}", *response, duration(r["operations_resolution_median"]),
-                     duration(r["others_resolution_median"]), ratio(r["resolution_ratio"]))
+                     duration(r["others_resolution_median"]), compared(r, "resolution"))
     if figures["operations_vs_others"]:
+        same.caption = ("* Operations waits significantly longer (Mann–Whitney U); “too few”: fewer than "
+                        f"{figures['comparison']['min_tickets']} measured tickets in a group; — not measured")
         console.print(same)
     else:
         console.print("No tickets from Operations or the other departments with a priority to compare.")

@@ -23,18 +23,29 @@ What it plants (documented for docs/demo.md; the seed makes it the same on every
   tickets wait on the requester ("Awaiting User Info", which pauses the clock) for a while.
   Resolved tickets close automatically three days later. Tickets still open at build time form
   the backlog, plus 0.7 % that got stuck long ago.
-* **Pattern 1 — Operations waits longer at P2.** Operations' P2 tickets get their first
+* **Pattern 1 — Operations waits longer at P2** (``p2_wait``). Operations' P2 tickets get their first
   response about 4× later than the norm (median ≈ 2 h 40 m business), Finance's about 0.8× —
   so the page's "Operations vs other departments" table shows a P2 response ratio well above 1
   and Operations' P2 response attainment far below Finance's.
-* **Pattern 2 — green SLA, unhappy customers.** Business Applications resolves fast (about a
+* **Pattern 2 — green SLA, unhappy customers** (``watermelon``). Business Applications resolves fast (about a
   third of the norm, so its SLA attainment is the best of the IT teams), but 35 % of its
   tickets are reopened (others 4 %) and they are reassigned about 3 times each (others ~0.6):
   the "watermelon" and "reassignment ping-pong" findings.
+* **Pattern 3 — Operations works shifts** (``shifts``): 22 % of Operations' tickets arrive at any
+  hour of any day (other departments 5 %), so about a quarter of them are opened while the SLA
+  schedule (Mon–Fri 09:00–17:00) is closed, against under a fifth of the others': the
+  "SLA calendar mismatch" finding.
+* **Pattern 4 — stuck tickets** (``stuck``): 0.7 % of tickets wait on a vendor and are never
+  resolved, so Operations has an aged backlog (open longer than 30 days): the "aged Operations
+  backlog" finding.
+
+``build_event_log(..., patterns=())`` leaves the patterns out: every department and IT team is
+served alike, which the tests use as a clean organisation that yields no finding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -72,6 +83,8 @@ CATEGORIES = {
 }
 DEPARTMENT_WEIGHT = {"Operations": 1.25, "Finance": 1.0, "Sales": 0.9, "HR": 0.8, "IT": 0.25}
 PRIORITY_LABELS = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"]
+#: The planted patterns (module docstring), each of which the findings must report.
+PATTERNS = ("p2_wait", "watermelon", "shifts", "stuck")
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
@@ -100,8 +113,17 @@ def _people(organisation) -> pl.DataFrame:
                         orient="row")
 
 
-def build_event_log(organisation, seed: int, end: datetime, tickets: int = TICKETS) -> pl.DataFrame:
-    """The event log rows (one per update), as text columns of a ServiceNow export."""
+def build_event_log(organisation, seed: int, end: datetime, tickets: int = TICKETS,
+                    patterns: Collection[str] = PATTERNS) -> pl.DataFrame:
+    """The event log rows (one per update), as text columns of a ServiceNow export.
+
+    ``patterns`` chooses which of the planted patterns (:data:`PATTERNS`) are in it; without
+    them every department and IT team is served alike (the tests' clean organisation). The
+    random draws are the same either way, so one pattern can be switched off on its own."""
+    planted = set(patterns)
+    unknown = planted - set(PATTERNS)
+    if unknown:
+        raise ValueError(f"unknown demo patterns: {', '.join(sorted(unknown))}")
     rng = np.random.default_rng(seed)
     people = _people(organisation)
     weights = people["department"].replace_strict(DEPARTMENT_WEIGHT, default=0.5).to_numpy().astype(float)
@@ -138,14 +160,20 @@ def build_event_log(organisation, seed: int, end: datetime, tickets: int = TICKE
     bizapps = team == "Business Applications"
 
     # When: arrivals, then response and resolution in business time of the default schedule.
-    opened = _arrivals(rng, n, end, out_of_hours=rng.random(n) < np.where(is_ops, 0.22, 0.05))
-    opened = np.sort(opened)  # ticket numbers follow opening order
+    shifts = is_ops & ("shifts" in planted)
+    opened = _arrivals(rng, n, end, out_of_hours=rng.random(n) < np.where(shifts, 0.22, 0.05))
+    # Ticket numbers follow opening order. The instants stay with the tickets they were drawn
+    # for: sorting them on their own would hand Operations' out-of-hours arrivals to anyone.
+    sequence = np.empty(n, dtype=np.int64)
+    sequence[np.argsort(opened, kind="stable")] = np.arange(n)
     schedule = BusinessHours("Europe/London", DEFAULT_WEEKLY)
     response_factor = np.ones(n)
-    response_factor[is_ops & (priority == 1)] = 4.0
-    response_factor[(departments == "Finance") & (priority == 1)] = 0.8
+    if "p2_wait" in planted:
+        response_factor[is_ops & (priority == 1)] = 4.0
+        response_factor[(departments == "Finance") & (priority == 1)] = 0.8
     response_s = _lognormal(rng, RESPONSE_MEDIAN_H[priority] * 3600 * response_factor, 0.6)
-    resolution_factor = np.where(bizapps, 0.35, 1.0)
+    watermelon = bizapps & ("watermelon" in planted)
+    resolution_factor = np.where(watermelon, 0.35, 1.0)
     resolution_s = _lognormal(rng, RESOLUTION_MEDIAN_H[priority] * 3600 * resolution_factor, 0.7)
     first_response = add_business_seconds(schedule, opened.view("datetime64[us]"),
                                           response_s.astype(np.int64)).view(np.int64)
@@ -158,17 +186,17 @@ def build_event_log(organisation, seed: int, end: datetime, tickets: int = TICKE
     pause_length = (_lognormal(rng, np.full(n, 6.0), 0.8) * hour).astype(np.int64)
     resolved = np.where(paused, resolved + pause_length, resolved)
     # Reopens: resolved, reopened a while later, resolved again soon after.
-    reopened = rng.random(n) < np.where(bizapps, 0.35, 0.04)
+    reopened = rng.random(n) < np.where(watermelon, 0.35, 0.04)
     reopen_at = resolved + (rng.uniform(1, 20, n) * hour).astype(np.int64)
     final_resolved = np.where(reopened, add_business_seconds(
         schedule, reopen_at.view("datetime64[us]"), rng.integers(1800, 7200, n)).view(np.int64), resolved)
-    stuck = rng.random(n) < 0.007
+    stuck = (rng.random(n) < 0.007) & ("stuck" in planted)
     canceled = (rng.random(n) < 0.01) & ~stuck
     closed = final_resolved + 3 * 24 * hour
-    reassignments = np.where(bizapps, rng.poisson(3.0, n), rng.poisson(0.6, n))
+    reassignments = np.where(watermelon, rng.poisson(3.0, n), rng.poisson(0.6, n))
 
     number = np.where(is_request, "RITM", "INC")
-    numbers = [f"{p}{i:07d}" for p, i in zip(number, np.arange(1, n + 1) + 1_000_000)]
+    numbers = [f"{p}{i:07d}" for p, i in zip(number, sequence + 1 + 1_000_000)]
     # Events per ticket: (offset in the ticket, at, state)
     now_us = int((end - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
     events: list[tuple[np.ndarray, np.ndarray, str]] = []

@@ -14,16 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 from django.db.models import Q, QuerySet
 from django.utils import timezone as dj_timezone
 
 from teamalign.calc import metrics
+from teamalign.calc.business_hours import is_open_at
 from teamalign.orgs.models import Department, Organisation, Team
 
 from . import bulk
 from .formatting import format_duration, source_name
-from .models import MetricsCache, OPEN_STATES, ResponseBasis, SlaPolicy, Ticket, TicketDataVersion, TicketStateChange
+from .models import (OPEN_STATES, MetricsCache, ResponseBasis, Schedule, SlaPolicy, Ticket, TicketDataVersion,
+                     TicketStateChange)
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,10 @@ def data_version(organisation: Organisation) -> int:
     return TicketDataVersion.objects.filter(organisation=organisation).values_list("version", flat=True).first() or 0
 
 
-def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl.DataFrame:
-    """The columns metrics need (``metrics.TICKET_COLUMNS``), one query, department and team names joined."""
+def ticket_frame(organisation: Organisation, filters: Filters = Filters(), *,
+                 extra: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+    """The columns metrics need (``metrics.TICKET_COLUMNS``) and any ``extra`` columns of the ticket
+    table, one query, department and team names joined."""
     where = [f"organisation_id = {int(organisation.pk)}"]
     params: list = []
     if filters.department is not None:
@@ -70,7 +75,7 @@ def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl
         "response_breached": pl.Boolean, "resolution_breached": pl.Boolean,
         "reopen_count": pl.Int32, "reassignment_count": pl.Int32,
         "source": pl.Utf8, "response_basis": pl.Utf8, "as_of_source": pl.Utf8,
-        "source_response_breached": pl.Boolean, "source_resolution_breached": pl.Boolean,
+        "source_response_breached": pl.Boolean, "source_resolution_breached": pl.Boolean, **(extra or {}),
     }, " AND ".join(where), params)
     departments = pl.DataFrame(list(Department.objects.filter(organisation=organisation).values_list(
         "pk", "name", "kind")), schema={"requester_department_id": pl.Int64, "department": pl.Utf8,
@@ -81,19 +86,39 @@ def ticket_frame(organisation: Organisation, filters: Filters = Filters()) -> pl
         .join(teams, on="requester_team_id", how="left")
     blank_as_null = [pl.col(c).replace("", None) for c in ("category", "assignment_group")]
     return frame.with_columns(blank_as_null).select(
-        [pl.col(c).cast(t) for c, t in metrics.TICKET_COLUMNS.items()])
+        [pl.col(c).cast(t) for c, t in {**metrics.TICKET_COLUMNS, **(extra or {})}.items()])
+
+
+def data_stamp(organisation: Organisation) -> tuple[int, str]:
+    """(version, stamp) of the ticket data: the stamp holds when the version last changed as well
+    as its number, so it is never reused for other data (even where a test database rolls the
+    number back)."""
+    version, changed_at = TicketDataVersion.objects.filter(organisation=organisation).values_list(
+        "version", "changed_at").first() or (0, None)
+    return version, f"{version}@{changed_at.timestamp() if changed_at else 0}"
+
+
+def ticket_count(organisation: Organisation) -> int:
+    return Ticket.objects.filter(organisation=organisation).count()
+
+
+def has_tickets(organisation: Organisation) -> bool:
+    return Ticket.objects.filter(organisation=organisation).exists()
+
+
+def comparison(organisation: Organisation) -> metrics.Comparison:
+    """When Operations and the other departments can be compared: the organisation's thresholds
+    (Findings → Thresholds), shared with the findings so the page and they agree."""
+    from teamalign.insights.selectors import thresholds
+    from teamalign.insights.thresholds import comparison as comparison_from
+
+    return comparison_from(thresholds(organisation))
 
 
 def figures_key(organisation: Organisation, filters: Filters = Filters()) -> tuple[str, int]:
-    """(cache key, data version) of the figures for these filters; one small query.
-
-    The key holds when the version last changed as well as its number, so a key is never
-    reused for other data (even where a test database rolls the number back).
-    """
-    version, changed_at = TicketDataVersion.objects.filter(organisation=organisation).values_list(
-        "version", "changed_at").first() or (0, None)
-    stamp = changed_at.timestamp() if changed_at else 0
-    return f"responsiveness|v3|{filters.key()}|{stamp}", version
+    """(cache key, data version) of the figures for these filters; two small queries."""
+    version, stamp = data_stamp(organisation)
+    return f"responsiveness|v4|{filters.key()}|{comparison(organisation).key()}|{stamp}", version
 
 
 def responsiveness(organisation: Organisation, filters: Filters = Filters(), *, use_cache: bool = True) -> dict:
@@ -103,14 +128,89 @@ def responsiveness(organisation: Organisation, filters: Filters = Filters(), *, 
         cached = MetricsCache.objects.filter(organisation=organisation, key=key, version=version).first()
         if cached is not None:
             return cached.payload
-    payload = metrics.responsiveness(ticket_frame(organisation, filters), timezone=organisation.timezone)
+    payload = _responsiveness_payload(organisation, filters, ticket_frame(organisation, filters), version)
+    if use_cache:
+        _cache_store(organisation, key, version, payload)
+    return payload
+
+
+def _responsiveness_payload(organisation: Organisation, filters: Filters, frame: pl.DataFrame, version: int) -> dict:
+    payload = metrics.responsiveness(frame.select(list(metrics.TICKET_COLUMNS)), timezone=organisation.timezone,
+                                     comparison=comparison(organisation))
     payload["filters"] = filters.as_dict()
     payload["organisation"] = organisation.slug
     payload["data_version"] = version
+    return payload
+
+
+def _cache_store(organisation: Organisation, key: str, version: int, payload: dict) -> None:
+    MetricsCache.objects.update_or_create(organisation=organisation, key=key,
+                                          defaults={"version": version, "payload": payload,
+                                                    "computed_at": dj_timezone.now()})
+
+
+def _default_schedule(organisation: Organisation) -> Schedule | None:
+    """The schedule tickets without a policy are measured in (as services.schedule_default
+    chooses it), without creating one."""
+    found = Schedule.objects.filter(organisation=organisation)
+    return found.filter(name__iexact="Business hours").first() or found.order_by("pk").first()
+
+
+def _outside_hours(organisation: Organisation, frame: pl.DataFrame) -> pl.Series:
+    """Per ticket, whether it was opened outside the open hours of its policy's schedule (the
+    default schedule without a policy); null when the organisation has no schedule at all."""
+    schedules = {s.pk: s for s in Schedule.objects.filter(organisation=organisation)}
+    schedule_of = dict(SlaPolicy.objects.filter(organisation=organisation).values_list("pk", "schedule_id"))
+    default = _default_schedule(organisation)
+    schedule_ids = frame["policy_id"].replace_strict(schedule_of, default=None, return_dtype=pl.Int64)
+    if default is not None:
+        schedule_ids = schedule_ids.fill_null(default.pk)
+    outside = np.zeros(frame.height, dtype=bool)
+    known = np.zeros(frame.height, dtype=bool)
+    opened = frame["opened_at"].dt.epoch("us").to_numpy()
+    ids = schedule_ids.to_numpy()
+    for schedule_id in {int(i) for i in schedule_ids.drop_nulls().unique()}:
+        rows = np.flatnonzero(ids == schedule_id)
+        engine = schedules[schedule_id].to_calc()
+        outside[rows] = ~is_open_at(engine, opened[rows].astype("datetime64[us]"))
+        known[rows] = True
+    return pl.Series("outside_hours", outside).zip_with(
+        pl.Series(known), pl.Series([None] * frame.height, dtype=pl.Boolean))
+
+
+def findings_figures(organisation: Organisation, *, use_cache: bool = True) -> dict:
+    """The figures the Responsiveness findings read besides the page's (tickets/findings.py):
+    IT teams against each other (``it_teams``), tickets opened outside the SLA schedule's hours
+    (``outside_hours``), first-response data per source (``response_coverage``), and the
+    Operations departments (for links). Cached per data version like the page's figures."""
+    version, stamp = data_stamp(organisation)
+    compare = comparison(organisation)
+    key = f"findings|v1|{compare.key()}|{stamp}"
     if use_cache:
-        MetricsCache.objects.update_or_create(organisation=organisation, key=key,
-                                              defaults={"version": version, "payload": payload,
-                                                        "computed_at": dj_timezone.now()})
+        cached = MetricsCache.objects.filter(organisation=organisation, key=key, version=version).first()
+        if cached is not None:
+            return cached.payload
+    frame = ticket_frame(organisation, extra={"source": pl.Utf8, "policy_id": pl.Int64,
+                                              "first_response_at": bulk.UTC_US})
+    page_key, _version = figures_key(organisation)
+    if use_cache and not MetricsCache.objects.filter(organisation=organisation, key=page_key,
+                                                     version=version).exists():
+        # The unfiltered page's figures come from the same tickets: computed from this frame
+        # now, the first visitor after new data waits for one read of the tickets, not two.
+        _cache_store(organisation, page_key, version, _responsiveness_payload(organisation, Filters(), frame, version))
+    payload = {
+        "tickets": frame.height,
+        "it_teams": metrics.it_team_outliers(frame, compare),
+        "outside_hours": metrics.opened_outside_hours(
+            frame.with_columns(_outside_hours(organisation, frame)), compare),
+        "response_coverage": metrics.response_coverage(frame),
+        "operations_departments": [
+            {"id": pk, "name": name} for pk, name in Department.objects.filter(
+                organisation=organisation, kind=Department.Kind.OPERATIONS).values_list("pk", "name")],
+        "data_version": version,
+    }
+    if use_cache:
+        _cache_store(organisation, key, version, payload)
     return payload
 
 

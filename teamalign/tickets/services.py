@@ -381,9 +381,14 @@ class _Stopwatch:
 
 
 def _warm_figures(organisation: Organisation) -> None:
+    """After new ticket data has committed: compute the page's figures and the findings in the
+    background, so the first visitor waits for neither."""
+    from teamalign.insights.tasks import findings_recompute_job
+
     from .tasks import responsiveness_warm_job
 
     responsiveness_warm_job.enqueue(organisation.pk)
+    findings_recompute_job.enqueue(organisation.pk)
 
 
 def _differs(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:

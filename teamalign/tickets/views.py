@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
+from teamalign.insights import selectors as insight_selectors
 from teamalign.orgs.access import org_view
 from teamalign.orgs.models import Department
 from teamalign.orgs.roles import Permission, role_allows
@@ -45,6 +46,10 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = ResponsivenessFilterForm(request.GET or None, organisation=org)
     filters = _filters(form)
+    # The findings lead the page: the stored ones, computed again first when the data moved on
+    # (which also leaves the unfiltered figures cached, from the same read of the tickets).
+    findings_block = insight_selectors.findings_payload(org, area="responsiveness") \
+        if selectors.has_tickets(org) else None
     key, version = selectors.figures_key(org, filters)
     can_manage = role_allows(request.membership.role, Permission.MANAGE)
     html_key = f"tickets:figures-html:{org.pk}:{version}:{key}:{int(can_manage)}"
@@ -56,7 +61,8 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
         figures_html = render_to_string("tickets/_figures.html", _figures_context(org, figures, filters),
                                         request=request)
         cache.set(html_key, figures_html, FIGURES_HTML_SECONDS)
-    return render(request, "tickets/responsiveness.html", {"form": form, "figures_html": figures_html})
+    return render(request, "tickets/responsiveness.html", {"form": form, "figures_html": figures_html,
+                                                           "findings_block": findings_block})
 
 
 def _figures_context(org, figures: dict, filters: selectors.Filters) -> dict:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from teamalign.orgs.roles import Permission
 
 # The order of the product's areas; only registered ones are shown.
-AREA_ORDER = ["overview", "responsiveness", "perception", "value", "partnership", "actions", "data"]
+AREA_ORDER = ["overview", "findings", "responsiveness", "perception", "value", "partnership", "actions", "data"]
 
 
 @dataclass(frozen=True)

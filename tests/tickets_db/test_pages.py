@@ -42,9 +42,11 @@ def test_the_page_leads_with_operations_and_compares_at_the_same_priority(login,
     p2 = next(r for r in figures["operations_vs_others"] if r["priority"] == 2)
     assert (p2["operations_resolution_median"], p2["others_resolution_median"]) == (8 * 3600, 2 * 3600)
     assert p2["resolution_ratio"] == 4.0
+    # Three tickets against one cannot carry a ratio: the page says so instead of showing 4.00×.
+    assert p2["resolution_comparable"] is False and p2["resolution_verdict"] == "too_few"
     html = page.content.decode()
     assert 'id="ops-resolution-median">8 h 00 m<' in html
-    assert "4.00×" in html
+    assert "4.00×" not in html and "too few tickets to compare" in html
     assert "1 ticket has a requester who is in no department" in html
 
 

@@ -10,6 +10,7 @@ page outside organisations missing from SITE_PAGES, or a URL argument nobody kno
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,10 @@ API_ENDPOINTS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/api/v1/orgs/{org_slug}/responsiveness"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets/{ticket_id}"): Permission.VIEW,
+    ("GET", "/api/v1/orgs/{org_slug}/findings"): Permission.VIEW,
+    ("GET", "/api/v1/orgs/{org_slug}/findings/thresholds"): Permission.VIEW,
+    ("PUT", "/api/v1/orgs/{org_slug}/findings/thresholds"): Permission.MANAGE,
+    ("DELETE", "/api/v1/orgs/{org_slug}/findings/thresholds"): Permission.MANAGE,
 }
 # API routes anybody may fetch: the schema, the docs page and ninja's root (always 404).
 API_PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs", "/api/"}
@@ -51,9 +56,15 @@ def _upload_body() -> dict:
     return {"file": SimpleUploadedFile("people.csv", b"name,email\nZed Zulu,zed@example.org\n", "text/csv")}
 
 
+class JsonBody(dict):
+    """A request body sent as JSON (the others are multipart forms)."""
+
+
 # A valid request body for API operations that take one, so that the request reaches the
 # organisation check instead of stopping at validation (422).
-API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): _upload_body}
+API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): _upload_body,
+              ("PUT", "/api/v1/orgs/{org_slug}/findings/thresholds"):
+                  lambda: JsonBody({"thresholds": {"comparison.min_tickets": 25}})}
 
 # Web pages outside /o/<org_slug>/: what an anonymous visitor gets.
 SITE_PAGES = {
@@ -215,7 +226,10 @@ def bearer(user) -> dict:
 def call_api(client, method: str, path: str, url: str, headers: dict):
     make_body = API_BODIES.get((method, path))
     if make_body is not None:
-        return client.generic(method, url, **_multipart(make_body()), **headers)
+        body = make_body()
+        if isinstance(body, JsonBody):
+            return client.generic(method, url, json.dumps(body), content_type="application/json", **headers)
+        return client.generic(method, url, **_multipart(body), **headers)
     return client.generic(method, url, **headers)
 
 
