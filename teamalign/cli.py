@@ -93,12 +93,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
-    from django.core.management import call_command
+    from teamalign.ops.worker import worker_run
 
-    call_command("migrate", interactive=False, verbosity=0)
-    options = {"batch": args.batch, "reload": False, "interval": args.interval}
-    call_command("db_worker", **options)
-    return 0
+    return worker_run(batch=args.batch, interval=args.interval)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -209,14 +206,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")
     console = _console()
+    from teamalign.ops.leases import lease_held
+    from teamalign.ops.reaper import interrupted_mark
+
     try:
-        with path.open("rb") as source:
-            run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source, user=user,
-                                    via="cli", format=args.format or "", options=options, size_limit=1 << 62)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task(f"{args.kind} ← {path.name}", total=None)
-            run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with lease_held(kind="cli"):
+            # Runs whose process died (a killed import, a crashed worker) are marked first.
+            for stale in interrupted_mark().runs:
+                console.print(f"[yellow]note:[/] import run #{stale.pk} ({stale.file_name}) was left unfinished by "
+                              "a process that stopped; it is now marked interrupted.", highlight=False)
+            with path.open("rb") as source:
+                run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source,
+                                        user=user, via="cli", format=args.format or "", options=options,
+                                        size_limit=1 << 62)
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:
+                task = bar.add_task(f"{args.kind} ← {path.name}", total=None)
+                run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                      total=total))
     except TeamalignError as exc:
         return _fail(str(exc))
     summary = {"import_run": run.pk, "status": run.status, "format": run.format, "rows_read": run.rows_read,
@@ -253,7 +260,7 @@ def cmd_manage(args: argparse.Namespace) -> int:
 # --- the parser ------------------------------------------------------------------------------------
 
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
-CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli",)
+CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli", "teamalign.ops.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
@@ -16,10 +17,19 @@ from teamalign.web.forms import form_saved
 from . import selectors, services
 from .access import org_view
 from .forms import DepartmentForm, MemberForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
-from .import_runs import describe_size, import_formats, import_kinds, import_options_check, import_run_create
+from .import_runs import (
+    describe_size,
+    import_formats,
+    import_kinds,
+    import_options_check,
+    import_run_create,
+    import_run_enqueue,
+    import_run_live,
+    import_run_rerun,
+    import_run_rerun_blocker,
+)
 from .models import Department, ImportRun, Membership, Person, Team
 from .roles import Permission
-from .tasks import import_run_job
 
 
 # Data: uploads and import history ---------------------------------------------------------------
@@ -27,6 +37,9 @@ from .tasks import import_run_job
 @org_view(Permission.VIEW)
 def data(request: HttpRequest) -> HttpResponse:
     org = request.organisation
+    from teamalign.ops.reaper import interrupted_mark
+
+    interrupted_mark(runs=ImportRun.objects.filter(organisation=org))  # runs whose process died
     page = Paginator(selectors.import_runs(org), 25).get_page(request.GET.get("page"))
     form = UploadForm(kinds=import_kinds(), formats=import_formats())
     return render(request, "orgs/data.html", {"page": page, "form": form,
@@ -54,8 +67,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, str(exc))
             if run is not None:
-                result = import_run_job.enqueue(run.pk)
-                ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+                import_run_enqueue(run)
                 return redirect("import_run", org.slug, run.pk)
     page = Paginator(selectors.import_runs(org), 25).get_page(1)
     return render(request, "orgs/data.html", {"page": page, "form": form,
@@ -65,9 +77,41 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @org_view(Permission.VIEW)
 def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation), pk=run_id)
+    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation)
+                            .select_related("created_by", "retry_of"), pk=run_id)
+    run = import_run_live(run)
     template = "orgs/_import_run_status.html" if request.headers.get("HX-Request") else "orgs/import_run.html"
-    return render(request, template, {"run": run})
+    return render(request, template, {
+        "run": run, "rerun_blocker": import_run_rerun_blocker(run) if run.is_finished else None,
+        "retries": run.retries.order_by("-pk") if run.is_finished else [],
+        "elapsed_text": _elapsed(run) if run.status == ImportRun.Status.RUNNING else "",
+    })
+
+
+def _elapsed(run: ImportRun) -> str:
+    """How long a running import has been going, as people say it ("45 s", "3 m 05 s")."""
+    if run.started_at is None:
+        return ""
+    seconds = max(0, int((timezone.now() - run.started_at).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} m {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+@org_view(Permission.IMPORT)
+@require_POST
+def import_run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation), pk=run_id)
+    try:
+        retry = import_run_rerun(run=run, user=request.user, via="web")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+        return redirect("import_run", request.organisation.slug, run.pk)
+    return redirect("import_run", request.organisation.slug, retry.pk)
 
 
 # Departments ------------------------------------------------------------------------------------
