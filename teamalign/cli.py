@@ -284,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-worker", action="store_true", help="also run the background worker")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run background jobs (imports) until stopped")
+    p = sub.add_parser("worker", help="run background jobs (imports, upload retention) until stopped; "
+                                      "marks the runs of stopped processes interrupted")
     p.add_argument("--batch", action="store_true", help="run the jobs waiting now, then exit")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     p.set_defaults(func=cmd_worker)

@@ -85,7 +85,52 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run, "rerun_blocker": import_run_rerun_blocker(run) if run.is_finished else None,
         "retries": run.retries.order_by("-pk") if run.is_finished else [],
         "elapsed_text": _elapsed(run) if run.status == ImportRun.Status.RUNNING else "",
+        "details": _details(run) if run.status == ImportRun.Status.SUCCEEDED else [],
     })
+
+
+# What an importer reports in ImportRun.details, as the page names it; unknown keys are shown with
+# their name in words, and these are not shown (timings, or figures the page shows already).
+_DETAIL_LABELS = {
+    "source": "Source", "as_of": "Export taken", "state_changes": "State changes",
+    "unresolved_requesters_top": "Most frequent requesters in no department",
+    "without_policy": "Tickets matching no SLA policy", "departments_created": "Departments created",
+    "teams_created": "Teams created",
+}
+_DETAIL_HIDDEN = {"seconds", "stage_seconds", "format", "tickets", "unresolved_requesters"}
+
+
+def _detail_text(value) -> str:
+    from datetime import datetime
+
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template.defaultfilters import date as date_format
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return intcomma(value)
+    if isinstance(value, list):
+        shown = [str(v) for v in value[:20] if not isinstance(v, dict | list)]
+        return ", ".join(shown) + (f" … and {len(value) - 20:,} more" if len(value) > 20 else "")
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "j M Y, H:i")
+    return ""  # a nested structure is for the API and the log, not for the page
+
+
+def _details(run: ImportRun) -> list[tuple[str, str]]:
+    rows = []
+    for key, value in run.details.items():
+        if key in _DETAIL_HIDDEN or value in (None, "", [], {}, 0):
+            continue
+        text = _detail_text(value)
+        if text:
+            rows.append((_DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+    return rows
 
 
 def _elapsed(run: ImportRun) -> str:

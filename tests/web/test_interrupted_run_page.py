@@ -128,3 +128,17 @@ def test_a_running_run_of_a_live_process_keeps_polling_and_shows_how_long_it_has
     page = login(cast.victor).get(f"/o/acme/data/imports/{run.pk}/").content.decode()
     assert 'hx-trigger="every 1s"' in page
     assert "Importing…" in page and "3 m 05 s so far" in page
+
+
+def test_any_run_id_is_answered_without_a_server_error(cast, login):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    client = login(cast.ivan)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(run_id=st.integers(min_value=0, max_value=10**30))
+    def check(run_id):
+        assert client.get(f"/o/acme/data/imports/{run_id}/").status_code in (200, 404)
+        assert client.post(f"/o/acme/data/imports/{run_id}/rerun/").status_code in (302, 404)
+
+    check()
