@@ -321,6 +321,7 @@ def import_run_execute(run: ImportRun, progress: Progress | None = None) -> Impo
             run.warnings = result.warnings
             run.details = {**run.details, **result.details, "seconds": round(time.perf_counter() - clock, 3)}
             _finish(run, ImportRun.Status.SUCCEEDED)
+            committing = time.perf_counter()
     except ImportFileError as exc:
         _finish(run, ImportRun.Status.FAILED, [{
             "message": exc.message, "file": exc.file or run.file_name, "row": exc.row, "column": exc.column,
@@ -342,6 +343,10 @@ def import_run_execute(run: ImportRun, progress: Progress | None = None) -> Impo
         # The commit's own time belongs to the import's duration too. Written after the commit,
         # so losing it (a kill right now) loses only this figure, never the result.
         run.details["seconds"] = round(time.perf_counter() - clock, 3)
+        stages = run.details.get("stage_seconds")
+        if isinstance(stages, dict):
+            # The handler's own "commit" stage is now a savepoint: the commit is this one.
+            stages["commit"] = round(stages.get("commit", 0) + time.perf_counter() - committing, 3)
         run.finished_at = timezone.now()
         try:
             ImportRun.objects.filter(pk=run.pk).update(details=run.details, finished_at=run.finished_at)

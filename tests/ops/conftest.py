@@ -189,29 +189,43 @@ def _drop_database(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def scratch_factory(tmp_path):
-    """scratch_factory() → a new Scratch installation (its PostgreSQL database dropped afterwards)."""
+def _installations(folder: Path):
+    """A maker of Scratch installations under ``folder``, and what to drop afterwards."""
     server = _server_url()
     made: list[str] = []
 
     def make() -> Scratch:
-        folder = tmp_path / f"install-{len(made) + 1}-{secrets.token_hex(2)}"
-        folder.mkdir()
+        place = folder / f"install-{len(made) + 1}-{secrets.token_hex(2)}"
+        place.mkdir()
         url = None
         if server:
             suffix = os.environ.get("TEAMALIGN_TEST_DB_SUFFIX", "")
             name = f"test_scratch_{suffix}_{secrets.token_hex(4)}".lower()
             url = _create_database(server, name)
             made.append(name)
-        else:
-            made.append("")
-        return Scratch(folder, url)
+        return Scratch(place, url)
 
-    yield make
-    for name in made:
-        if name:
+    def drop() -> None:
+        for name in made:
             _drop_database(server, name)
+
+    return make, drop
+
+
+@pytest.fixture
+def scratch_factory(tmp_path):
+    """scratch_factory() → a new Scratch installation (its PostgreSQL database dropped afterwards)."""
+    make, drop = _installations(tmp_path)
+    yield make
+    drop()
+
+
+@pytest.fixture(scope="module")
+def module_scratch_factory(tmp_path_factory):
+    """The same, for installations a whole test module shares (the demo, built once)."""
+    make, drop = _installations(tmp_path_factory.mktemp("installations"))
+    yield make
+    drop()
 
 
 @pytest.fixture

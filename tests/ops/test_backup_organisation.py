@@ -4,9 +4,6 @@ kept as it is), its kept uploads; nothing of any other organisation."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from teamalign.ops.backup import BackupError, backup_create, backup_restore
@@ -102,33 +99,3 @@ def test_an_organisation_from_another_version_is_refused_when_its_tables_differ(
     with pytest.raises(BackupError, match="orgs_person has other columns .*teamalign 0.0.9.*same version"):
         backup_restore(path=tmp_path / "older.tar.gz", slug="acme-old")
     assert not Organisation.objects.filter(slug="acme-old").exists()
-
-
-@pytest.mark.slow
-def test_the_demo_organisation_moves_between_installations(scratch_factory, tmp_path):
-    """Two real installations (processes, databases, data folders): Harbourline leaves the first
-    with its tickets, people and uploads; Fjord Foods, the other client, stays behind."""
-    source, target = scratch_factory(), scratch_factory()
-    source.teamalign("demo", "--no-serve")
-    target.teamalign("manage", "migrate", "-v", "0")
-    target.teamalign("org", "create", "Initech", "--timezone", "UTC", "--slug", "initech")
-    file = tmp_path / "harbourline.tar.gz"
-    source.teamalign("backup", str(file), "--org", "harbourline")
-
-    done = target.teamalign("restore", str(file), "--json")
-
-    summary = json.loads(done.stdout)
-    assert summary["organisation"] == "harbourline" and summary["users_created"] == 5
-    count = ("SELECT COUNT(*) FROM {table} t JOIN orgs_organisation o ON o.id = t.organisation_id "
-             "WHERE o.slug = 'harbourline'")
-    for table in ("tickets_ticket", "tickets_ticketstatechange", "orgs_person", "orgs_importrun", "orgs_membership"):
-        assert target.value(count.format(table=table)) == source.value(count.format(table=table)), table
-    assert target.value(count.format(table="tickets_ticket")) > 10_000
-    assert target.value("SELECT COUNT(*) FROM orgs_organisation WHERE slug = 'fjordfoods'") == 0
-    # Same tickets, same figures behind them, under new ids.
-    sample = ("SELECT t.external_id, t.opened_at, t.resolution_business_seconds, p.email FROM tickets_ticket t "
-              "LEFT JOIN orgs_person p ON p.id = t.requester_person_id ORDER BY t.external_id LIMIT 200")
-    assert target.query(sample) == source.query(sample)
-    # The kept files came along, into this installation's data folder.
-    for (stored,) in target.query("SELECT stored_path FROM orgs_importrun"):
-        assert Path(stored).is_relative_to(target.data_dir / "uploads" / "harbourline") and Path(stored).is_file()
