@@ -224,6 +224,27 @@ def _keep(lease: ProcessLease, renew: bool, tick: Callable[[], None] | None, int
         connection.close()
 
 
+def _start_thread(lease: ProcessLease, renew: bool, tick: Callable[[], None] | None) -> None:
+    lease.stop.clear()
+    lease.thread = threading.Thread(target=_keep, args=(lease, renew, tick, lease_seconds() / 4),
+                                    name=f"lease {lease.holder}", daemon=True)
+    lease.thread.start()
+
+
+@contextmanager
+def lease_renewed(lease: ProcessLease) -> Iterator[ProcessLease]:
+    """Keep the lease's heartbeat going while the block runs (one import), when nothing else does:
+    a web server running a job in-process has no lease thread of its own. SQLite needs none."""
+    if lease.thread is not None or uses_sqlite():
+        yield lease
+        return
+    _start_thread(lease, True, None)
+    try:
+        yield lease
+    finally:
+        _stop_thread(lease)
+
+
 @contextmanager
 def lease_held(*, kind: str, tick: Callable[[], None] | None = None) -> Iterator[ProcessLease]:
     """Hold this process's lease while the block runs (a worker's life, one command-line import).
@@ -235,10 +256,7 @@ def lease_held(*, kind: str, tick: Callable[[], None] | None = None) -> Iterator
     lease_record(lease)
     renew = not uses_sqlite()
     if renew or tick is not None:
-        lease.stop.clear()
-        lease.thread = threading.Thread(target=_keep, args=(lease, renew, tick, lease_seconds() / 4),
-                                        name=f"lease {lease.holder}", daemon=True)
-        lease.thread.start()
+        _start_thread(lease, renew, tick)
     try:
         yield lease
     finally:

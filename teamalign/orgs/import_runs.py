@@ -31,12 +31,13 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from teamalign.errors import ImportFileError, ValidationError
@@ -294,7 +295,12 @@ def import_run_execute(run: ImportRun, progress: Progress | None = None) -> Impo
 
     handler = _HANDLERS[run.kind]
     lease = leases.lease_acquire()
-    leases.lease_record(lease)
+    # Inside a caller's transaction (the demo builder, a test) nobody else can see the run running,
+    # so there is nothing to keep alive; and a lease row written in that transaction would make the
+    # heartbeat's own connection wait for it.
+    outer_transaction = connection.in_atomic_block
+    if not outer_transaction:
+        leases.lease_record(lease)
     started_at = timezone.now()
     if not ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.QUEUED).update(
             status=ImportRun.Status.RUNNING, started_at=started_at, lease_holder=lease.holder):
@@ -311,7 +317,7 @@ def import_run_execute(run: ImportRun, progress: Progress | None = None) -> Impo
 
     clock = time.perf_counter()
     try:
-        with transaction.atomic():
+        with (nullcontext() if outer_transaction else leases.lease_renewed(lease)), transaction.atomic():
             result = handler(run, report)
             run.rows_read = result.rows_read
             run.rows_created = result.created

@@ -135,3 +135,62 @@ def test_on_postgresql_the_heartbeat_renews_the_lease_outside_any_transaction(se
             assert lease.thread is None
             assert lock_state(lease.path) is True
         assert not lease.path.exists()
+
+
+def _slow_kind(seconds: float):
+    from teamalign.orgs import import_runs
+    from teamalign.orgs.import_runs import ImportResult, register_import_kind
+
+    seen = {}
+
+    def handler(run, progress):
+        seen["renewed_before"] = Lease.objects.filter(holder=run.lease_holder).values_list("renewed_at", flat=True)
+        seen["renewed_before"] = list(seen["renewed_before"])
+        time.sleep(seconds)
+        return ImportResult()
+
+    register_import_kind("slow", handler)
+    return seen, lambda: import_runs._HANDLERS.pop("slow", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_outside_any_worker_keeps_its_lease_renewed_while_it_works(settings, cast):
+    """A web server running a job in-process has no lease thread: the run starts one for itself
+    (PostgreSQL), and stops it when it ends."""
+    import io
+
+    from teamalign.orgs.import_runs import import_run_create, import_run_execute
+
+    settings.RUN_LEASE_SECONDS = 5  # a beat every 1.25 s
+    seen, forget = _slow_kind(3.5)
+    try:
+        run = import_run_create(organisation=cast.acme, kind="slow", file_name="x.csv", source=io.BytesIO(b"x"),
+                                user=None, via="web")
+        run = import_run_execute(run)
+    finally:
+        forget()
+    assert run.status == "succeeded"
+    lease = Lease.objects.get(holder=run.lease_holder)
+    if leases.uses_sqlite():
+        assert lease.renewed_at == seen["renewed_before"][0]  # no heartbeat: the lock file is the lease
+    else:
+        assert lease.renewed_at > seen["renewed_before"][0]
+    assert leases._current.thread is None  # stopped with the run
+
+
+def test_a_run_inside_a_callers_transaction_starts_no_heartbeat(settings, cast):
+    """Inside a transaction (the demo builder's) a lease row would be invisible to the heartbeat's
+    own connection, whose insert would then wait for that very transaction: no heartbeat there."""
+    import io
+
+    from teamalign.orgs.import_runs import import_run_create, import_run_execute
+
+    settings.RUN_LEASE_SECONDS = 5
+    seen, forget = _slow_kind(2)
+    try:
+        run = import_run_create(organisation=cast.acme, kind="slow", file_name="x.csv", source=io.BytesIO(b"x"),
+                                user=None, via="web")
+        assert import_run_execute(run).status == "succeeded"  # and it returned: no thread waited on us
+    finally:
+        forget()
+    assert leases._current.thread is None
