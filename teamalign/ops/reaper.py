@@ -115,7 +115,7 @@ def interrupted_mark(*, runs: QuerySet[ImportRun] | None = None) -> Reaped:
                 status=ImportRun.Status.INTERRUPTED, finished_at=now, errors=errors):
             run.status, run.finished_at, run.errors = ImportRun.Status.INTERRUPTED, now, errors
             reaped.runs.append(run)
-            logger.warning("import run #%s (%s): %s", run.pk, run.file_name, text)
+            logger.warning("import run #%s marked interrupted: %s", run.pk, text)
             from teamalign.orgs.import_runs import progress_file_remove
 
             progress_file_remove(run.pk)
