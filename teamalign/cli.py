@@ -107,11 +107,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
-    from django.core.management import call_command
+    from teamalign.ops.worker import worker_run
 
-    options = {"batch": args.batch, "reload": False, "interval": args.interval}
-    call_command("db_worker", **options)
-    return 0
+    return worker_run(batch=args.batch, interval=args.interval)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -273,18 +271,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")
     console = _console()
+    from teamalign.ops.leases import lease_held
+    from teamalign.ops.reaper import interrupted_mark
+
     try:
         options = import_options_check(kind=args.kind, format=args.format or "", timezone=args.timezone or "",
                                        as_of=args.as_of or "", organisation_timezone=org.timezone)
         if args.mapping:
             options["mapping"] = args.mapping
-        with path.open("rb") as source:
-            run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source, user=user,
-                                    via="cli", format=args.format or "", options=options, size_limit=1 << 62)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task(f"{args.kind} ← {path.name}", total=None)
-            run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with lease_held(kind="cli"):
+            # Runs whose process died (a killed import, a crashed worker) are marked first.
+            for stale in interrupted_mark().runs:
+                console.print(f"[yellow]note:[/] import run #{stale.pk} ({stale.file_name}) was left unfinished by "
+                              "a process that stopped; it is now marked interrupted.", highlight=False)
+            with path.open("rb") as source:
+                run = import_run_create(organisation=org, kind=args.kind, file_name=path.name, source=source,
+                                        user=user, via="cli", format=args.format or "", options=options,
+                                        size_limit=1 << 62)
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:
+                task = bar.add_task(f"{args.kind} ← {path.name}", total=None)
+                run = import_run_execute(run, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                      total=total))
     except TeamalignError as exc:
         return _fail(str(exc))
     except OSError as exc:  # the file vanished or cannot be read (permissions, a device, …)
@@ -351,7 +359,7 @@ def seconds(text: str) -> float:
 
 
 # Modules that add verbs of their area; each has `add_commands(subparsers)`.
-CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli", "teamalign.insights.cli")
+CLI_EXTENSION_MODULES: tuple[str, ...] = ("teamalign.tickets.cli", "teamalign.insights.cli", "teamalign.ops.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -377,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-worker", action="store_true", help="also run the background worker")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run background jobs (imports) until stopped")
+    p = sub.add_parser("worker", help="run background jobs (imports, upload retention) until stopped; "
+                                      "marks the runs of stopped processes interrupted")
     p.add_argument("--batch", action="store_true", help="run the jobs waiting now, then exit")
     p.add_argument("--interval", type=seconds, default=1.0, help="seconds between polls when idle")
     p.set_defaults(func=cmd_worker)

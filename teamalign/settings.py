@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from teamalign.ops.files import make_private, private_file_open, private_file_prepare, private_folder
+
 
 def envbool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -30,7 +32,8 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("TEAMALIGN_DATA_DIR", "teamalign-data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Only the account teamalign runs as may read its data: the folder is 0700, its files 0600.
+private_folder(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -39,8 +42,14 @@ def _secret_key() -> str:
         return os.environ["SECRET_KEY"]
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
+        try:
+            descriptor = private_file_open(key_file)
+        except FileExistsError:
+            pass  # another process wrote it first: read theirs
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_urlsafe(64))
+    make_private(key_file)
     return key_file.read_text().strip()
 
 
@@ -63,6 +72,7 @@ INSTALLED_APPS = [
     "teamalign.tickets",
     "teamalign.insights",
     "teamalign.web",
+    "teamalign.ops",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] and not str(DATABASES["default"]["NAME"]).startswith(("file:", ":memory:")):
+        # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+        if not Path(DATABASES["default"]["NAME"]).parent.exists():
+            private_folder(Path(DATABASES["default"]["NAME"]).parent)
+        private_file_prepare(DATABASES["default"]["NAME"])
+        for suffix in ("-wal", "-shm"):
+            make_private(f"{DATABASES['default']['NAME']}{suffix}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
@@ -162,6 +179,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 UPLOAD_DIR = DATA_DIR / "uploads"
+# Uploaded files are kept this many days after a successful import, and this many after a failed
+# or interrupted one; 0 keeps them for ever. `teamalign uploads clean` and the worker apply it.
+UPLOAD_RETENTION_DAYS = envint("UPLOAD_RETENTION_DAYS", 90)
+UPLOAD_RETENTION_FAILED_DAYS = envint("UPLOAD_RETENTION_FAILED_DAYS", 7)
+# A process running an import or a job that has given no sign of life for this long (PostgreSQL
+# heartbeat), or whose lock file is free, has died: its runs are marked interrupted.
+RUN_LEASE_SECONDS = envint("RUN_LEASE_SECONDS", 60)
 
 # Uploads: files above this size are refused with a clear message (bytes).
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)

@@ -10,6 +10,7 @@ org_patterns = [
     path("data/", orgs.data, name="data"),
     path("data/upload/", orgs.upload, name="upload"),
     path("data/imports/<int:run_id>/", orgs.import_run, name="import_run"),
+    path("data/imports/<int:run_id>/rerun/", orgs.import_run_retry, name="import_run_retry"),
     path("departments/", orgs.departments, name="departments"),
     path("departments/new/", orgs.department_edit, name="department_new"),
     path("departments/<int:department_id>/edit/", orgs.department_edit, name="department_edit"),

@@ -232,6 +232,9 @@ class ImportRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        # Its process died (killed, restarted, out of memory) before the import committed: nothing
+        # was written. Set by teamalign.ops.reaper; the run's page offers a re-run.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="import_runs")
     kind = models.CharField(max_length=20)  # people, tickets, ...
@@ -243,7 +246,7 @@ class ImportRun(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="import_runs")
     via = models.CharField(max_length=10, default="web")  # web, cli, api
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(default=dj_timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +262,11 @@ class ImportRun(models.Model):
     details = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # The process running it (teamalign.ops.leases): how a run whose process died is recognised.
+    lease_holder = models.CharField(max_length=64, blank=True)
+    retry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries")
+    # When the retention rule deleted the stored file (UPLOAD_RETENTION_DAYS).
+    file_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -275,7 +283,8 @@ class ImportRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        """Ended one way or another: nothing more will happen to it (pages stop polling)."""
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED, self.Status.INTERRUPTED)
 
     @property
     def progress_percent(self) -> int:

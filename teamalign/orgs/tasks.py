@@ -10,7 +10,9 @@ from .models import ImportRun
 
 @task()
 def import_run_job(run_id: int) -> str:
-    run = ImportRun.objects.get(pk=run_id)
-    if run.status != ImportRun.Status.QUEUED:
-        return run.status  # already picked up: a retried job must not import twice
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "deleted"  # its organisation was deleted while it waited
+    # A run that is not queued any more is left alone (import_run_execute checks, atomically):
+    # a retried job must not import twice.
     return import_run_execute(run).status

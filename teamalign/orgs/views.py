@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
@@ -16,19 +17,20 @@ from teamalign.web.forms import form_saved
 
 from . import selectors, services
 from .access import org_view
-from .forms import (
-    DepartmentForm,
-    InvitationForm,
-    OrganisationForm,
-    PersonForm,
-    RoleForm,
-    TeamForm,
-    UploadForm,
+from .forms import DepartmentForm, InvitationForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
+from .import_runs import (
+    describe_size,
+    import_formats,
+    import_kinds,
+    import_options_check,
+    import_run_create,
+    import_run_enqueue,
+    import_run_live,
+    import_run_rerun,
+    import_run_rerun_blocker,
 )
-from .import_runs import describe_size, import_formats, import_kinds, import_options_check, import_run_create
 from .models import Department, ImportRun, Invitation, Membership, Person, Team
 from .roles import Permission
-from .tasks import import_run_job
 
 
 # Data: uploads and import history ---------------------------------------------------------------
@@ -36,6 +38,9 @@ from .tasks import import_run_job
 @org_view(Permission.VIEW)
 def data(request: HttpRequest) -> HttpResponse:
     org = request.organisation
+    from teamalign.ops.reaper import interrupted_mark
+
+    interrupted_mark(runs=ImportRun.objects.filter(organisation=org))  # runs whose process died
     page = Paginator(selectors.import_runs(org), 25).get_page(request.GET.get("page"))
     form = UploadForm(kinds=import_kinds(), formats=import_formats())
     return render(request, "orgs/data.html", {"page": page, "form": form,
@@ -64,8 +69,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, str(exc))
             if run is not None:
-                result = import_run_job.enqueue(run.pk)
-                ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+                import_run_enqueue(run)
                 return redirect("import_run", org.slug, run.pk)
     page = Paginator(selectors.import_runs(org), 25).get_page(1)
     return render(request, "orgs/data.html", {"page": page, "form": form,
@@ -75,9 +79,86 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @org_view(Permission.VIEW)
 def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation), pk=run_id)
+    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation)
+                            .select_related("created_by", "retry_of"), pk=run_id)
+    run = import_run_live(run)
     template = "orgs/_import_run_status.html" if request.headers.get("HX-Request") else "orgs/import_run.html"
-    return render(request, template, {"run": run})
+    return render(request, template, {
+        "run": run, "rerun_blocker": import_run_rerun_blocker(run) if run.is_finished else None,
+        "retries": run.retries.order_by("-pk") if run.is_finished else [],
+        "elapsed_text": _elapsed(run) if run.status == ImportRun.Status.RUNNING else "",
+        "details": _details(run) if run.status == ImportRun.Status.SUCCEEDED else [],
+    })
+
+
+# What an importer reports in ImportRun.details, as the page names it; unknown keys are shown with
+# their name in words, and these are not shown (timings, or figures the page shows already).
+_DETAIL_LABELS = {
+    "source": "Source", "as_of": "Export taken", "state_changes": "State changes",
+    "unresolved_requesters_top": "Most frequent requesters in no department",
+    "without_policy": "Tickets matching no SLA policy", "departments_created": "Departments created",
+    "teams_created": "Teams created",
+}
+_DETAIL_HIDDEN = {"seconds", "stage_seconds", "format", "tickets", "unresolved_requesters"}
+
+
+def _detail_text(value) -> str:
+    from datetime import datetime
+
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.template.defaultfilters import date as date_format
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return intcomma(value)
+    if isinstance(value, list):
+        shown = [str(v) for v in value[:20] if not isinstance(v, dict | list)]
+        return ", ".join(shown) + (f" … and {len(value) - 20:,} more" if len(value) > 20 else "")
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "j M Y, H:i")
+    return ""  # a nested structure is for the API and the log, not for the page
+
+
+def _details(run: ImportRun) -> list[tuple[str, str]]:
+    rows = []
+    for key, value in run.details.items():
+        if key in _DETAIL_HIDDEN or value in (None, "", [], {}, 0):
+            continue
+        text = _detail_text(value)
+        if text:
+            rows.append((_DETAIL_LABELS.get(key, key.replace("_", " ").capitalize()), text))
+    return rows
+
+
+def _elapsed(run: ImportRun) -> str:
+    """How long a running import has been going, as people say it ("45 s", "3 m 05 s")."""
+    if run.started_at is None:
+        return ""
+    seconds = max(0, int((timezone.now() - run.started_at).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} m {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+@org_view(Permission.IMPORT)
+@require_POST
+def import_run_retry(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun.objects.filter(organisation=request.organisation), pk=run_id)
+    try:
+        retry = import_run_rerun(run=run, user=request.user, via="web")
+    except ValidationError as exc:
+        messages.error(request, str(exc))
+        return redirect("import_run", request.organisation.slug, run.pk)
+    return redirect("import_run", request.organisation.slug, retry.pk)
 
 
 # Departments ------------------------------------------------------------------------------------
