@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "teamalign.api.middleware.ApiErrorMiddleware",  # outside the others, so it sees all their answers
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "teamalign.web.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -19,6 +19,7 @@ from teamalign.orgs.access import org_view
 from teamalign.orgs.models import Department
 from teamalign.orgs.roles import Permission, role_allows
 from teamalign.web.forms import form_saved
+from teamalign.web.params import query_form, read_query
 
 from . import charts, selectors, services
 from .forms import RequesterRuleForm, ResponsivenessFilterForm, ScheduleForm, SlaPolicyForm, TicketFilterForm
@@ -29,21 +30,15 @@ BREAKDOWN_ROWS = 15
 FIGURES_HTML_SECONDS = 3600
 
 
-def _filters(form) -> selectors.Filters:
-    if not form.is_valid():
-        return selectors.Filters()
-    data = form.cleaned_data
-    return selectors.Filters(department=data.get("department"), since=data.get("since"),
-                             priority=data.get("priority"))
-
-
 @org_view(Permission.VIEW)
+@query_form(ResponsivenessFilterForm)
 def responsiveness(request: HttpRequest) -> HttpResponse:
     """The figures. Their HTML is kept per process for the data version, filters and role, so a
     page over a million tickets costs a few small queries once it has been computed."""
     org = request.organisation
-    form = ResponsivenessFilterForm(request.GET or None, organisation=org)
-    filters = _filters(form)
+    form, values = read_query(request, ResponsivenessFilterForm, organisation=org)
+    filters = selectors.Filters(department=values["department"], since=values["since"],
+                                priority=values["priority"])
     key, version = selectors.figures_key(org, filters)
     can_manage = role_allows(request.membership.role, Permission.MANAGE)
     html_key = f"tickets:figures-html:{org.pk}:{version}:{key}:{int(can_manage)}"
@@ -77,16 +72,14 @@ def _figures_context(org, figures: dict, filters: selectors.Filters) -> dict:
 
 
 @org_view(Permission.VIEW)
+@query_form(TicketFilterForm)
 def ticket_list(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    form = TicketFilterForm(request.GET or None, organisation=org)
-    filters = selectors.ListFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.ListFilters(
-            department=d["department"], team=d["team"], priority=d["priority"], state=d["state"] or None,
-            kind=d["kind"] or None, category=d["category"] or None, it_team=d["it_team"] or None,
-            breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"])
+    form, d = read_query(request, TicketFilterForm, organisation=org)
+    filters = selectors.ListFilters(
+        department=d["department"], team=d["team"], priority=d["priority"], state=d["state"] or None,
+        kind=d["kind"] or None, category=d["category"] or None, it_team=d["it_team"] or None,
+        breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"])
     page = Paginator(selectors.tickets(org, filters), 50).get_page(request.GET.get("page"))
     return render(request, "tickets/ticket_list.html", {"form": form, "page": page})
 
@@ -131,7 +124,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
 @org_view(Permission.MANAGE)
 def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    schedule = get_object_or_404(Schedule, organisation=org, pk=schedule_id) if schedule_id else None
+    schedule = None if schedule_id is None else get_object_or_404(Schedule, organisation=org, pk=schedule_id)
     initial = None if schedule else {"timezone": org.timezone,
                                      **{f"day_{d}": "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
     form = ScheduleForm(request.POST or None, schedule=schedule, **({"initial": initial} if initial else {}))
@@ -157,7 +150,7 @@ def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
 @org_view(Permission.MANAGE)
 def sla_policy_edit(request: HttpRequest, sla_policy_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    policy = get_object_or_404(SlaPolicy, organisation=org, pk=sla_policy_id) if sla_policy_id else None
+    policy = None if sla_policy_id is None else get_object_or_404(SlaPolicy, organisation=org, pk=sla_policy_id)
     if policy is None and request.method != "POST":
         form = SlaPolicyForm(organisation=org, initial={"schedule": services.schedule_default(org).pk,
                                                         "pause_states": ["on_hold"]})

@@ -1,0 +1,59 @@
+"""Types of the API's parameters: each constraint the server enforces, stated so that the
+OpenAPI schema says it too (and nothing the schema says goes unenforced).
+
+The bounds are the web pages' (teamalign/web/params.py), so a page and its endpoint accept
+the same values. A value outside them is a 422 in the API's error shape.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from teamalign.orgs.import_runs import import_formats, import_kinds
+from teamalign.web.params import DATE_MAX, DATE_MIN, DATE_PATTERN, ID_MAX, OFFSET_MAX, TEXT_MAX
+
+# PostgreSQL cannot hold a NUL in text, so no string parameter may carry one.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _iso_date(value: object) -> object:
+    # Without this, pydantic reads a bare number as a Unix timestamp (since=0 → 1970-01-01),
+    # which the schema's `format: date` does not allow. The pattern holds the year range too;
+    # pydantic then refuses a day that does not exist (2026-02-30).
+    if isinstance(value, str) and not DATE_PATTERN.fullmatch(value):
+        raise ValueError(f"write the date as YYYY-MM-DD, from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}")
+    return value
+
+
+FilterDate = Annotated[
+    date, BeforeValidator(_iso_date), WithJsonSchema({
+        "type": "string", "format": "date", "pattern": DATE_PATTERN.pattern,
+        "description": f"YYYY-MM-DD, from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"}),
+]
+ObjectId = Annotated[int, Field(ge=1, le=ID_MAX)]
+Offset = Annotated[int, Field(ge=0, le=OFFSET_MAX)]
+Priority = Annotated[int, Field(ge=1, le=5)]
+Text = Annotated[str, Field(max_length=TEXT_MAX, pattern=NO_NUL)]
+
+
+def _string_enum(name: str, values: list[str]) -> type[Enum]:
+    """A str Enum, so the schema names the allowed values once, as a component."""
+    return Enum(name, {value: value for value in values}, type=str)
+
+
+def import_kind_enum() -> type[Enum]:
+    return _string_enum("ImportKind", import_kinds())
+
+
+def import_format_enum() -> type[Enum]:
+    """Every format any kind accepts; the server also checks that it is one of the upload's kind."""
+    return _string_enum("ImportFormat", sorted({f for formats in import_formats().values() for f in formats}))
+
+
+# Every IANA zone this Python knows (zoneinfo), as the server checks them.
+TimeZone = _string_enum("TimeZone", sorted(zoneinfo.available_timezones()))
