@@ -43,8 +43,9 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut] = []
 
 
-# Every operation can answer these: no or a bad token, and an unexpected failure.
-ALWAYS = (401, 500)
+# Every operation can answer these: a request that cannot be read (more query fields than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS, a malformed body), no or a bad token, an unexpected failure.
+ALWAYS = (400, 401, 500)
 
 
 def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
@@ -68,66 +69,64 @@ def install(api: NinjaAPI) -> None:
     """Replace ninja's handlers (HTML tracebacks in DEBUG, a re-raise to Django's HTML 500
     otherwise, a bare list for 422) with handlers that answer in ``ErrorOut``."""
 
-    def respond(status: int, detail: str, errors: list[dict] | None = None):
-        return error_response(status, detail, errors)
-
     @api.exception_handler(ValidationError)
     def invalid(request, exc: ValidationError):
         errors = _field_errors(exc)
         named = "; ".join(f"{e['name'] or e['location']} ({e['location']}): {e['message']}" for e in errors)
-        return respond(422, f"Invalid request: {named}." if named else "Invalid request.", errors)
+        return error_response(422, f"Invalid request: {named}." if named else "Invalid request.", errors)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc: AuthenticationError):
-        response = respond(401, "Authentication required: send an API token as 'Authorization: Bearer ta_…'.")
+        response = error_response(401, "Authentication required: send an API token as 'Authorization: Bearer ta_…'.")
         response["WWW-Authenticate"] = 'Bearer realm="teamalign"'
         return response
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return respond(exc.status_code, str(exc))
+        return error_response(exc.status_code, str(exc))
 
     @api.exception_handler(Http404)
     def not_found(request, exc: Http404):
-        return respond(404, "Not found.")
+        return error_response(404, "Not found.")
 
     @api.exception_handler(DjangoPermissionDenied)
     def forbidden(request, exc):
-        return respond(403, "Your role does not allow this.")
+        return error_response(403, "Your role does not allow this.")
 
     @api.exception_handler(teamalign_errors.NotFound)
     def teamalign_not_found(request, exc):
-        return respond(404, str(exc))
+        return error_response(404, str(exc))
 
     @api.exception_handler(teamalign_errors.PermissionDenied)
     def teamalign_forbidden(request, exc):
-        return respond(403, str(exc))
+        return error_response(403, str(exc))
 
     @api.exception_handler(teamalign_errors.TeamalignError)
     def teamalign_error(request, exc):
         # A well-formed request whose values teamalign cannot accept (an unknown format, ...).
-        return respond(422, str(exc))
+        return error_response(422, str(exc))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
-        return respond(413, "The request's form fields are larger than the server accepts.")
+        return error_response(413, "The request's form fields are larger than the server accepts.")
 
     @api.exception_handler(SuspiciousOperation)
     def suspicious(request, exc):
-        return respond(400, "The request cannot be read.")
+        # TooManyFieldsSent and the like: Django refuses to read the request any further.
+        return error_response(400, f"The request cannot be read: {exc}")
 
     @api.exception_handler(MultiPartParserError)
     def bad_multipart(request, exc):
-        return respond(400, f"The multipart body cannot be read: {exc}")
+        return error_response(400, f"The multipart body cannot be read: {exc}")
 
     @api.exception_handler(UnreadablePostError)
     def unreadable(request, exc):
-        return respond(400, "The request body could not be read to its end.")
+        return error_response(400, "The request body could not be read to its end.")
 
     @api.exception_handler(Exception)
     def unexpected(request, exc: Exception):
         logger.error("API %s %s failed", request.method, request.get_full_path(), exc_info=exc)
-        return respond(500, "Internal error. It has been logged; please report it with the time it happened.")
+        return error_response(500, "Internal error. It has been logged; please report it with the time it happened.")
 
 
 def status_detail(status: int) -> str:

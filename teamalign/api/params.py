@@ -12,9 +12,9 @@ from datetime import date
 from enum import Enum
 from typing import Annotated
 
+from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from teamalign.orgs.import_runs import import_formats, import_kinds
 from teamalign.web.params import DATE_MAX, DATE_MIN, DATE_PATTERN, ID_MAX, OFFSET_MAX, TEXT_MAX
 
 # PostgreSQL cannot hold a NUL in text, so no string parameter may carry one.
@@ -41,19 +41,25 @@ Priority = Annotated[int, Field(ge=1, le=5)]
 Text = Annotated[str, Field(max_length=TEXT_MAX, pattern=NO_NUL)]
 
 
-def _string_enum(name: str, values: list[str]) -> type[Enum]:
-    """A str Enum, so the schema names the allowed values once, as a component."""
+def string_enum(name: str, values: list[str]) -> type[Enum]:
+    """A str Enum, so that the schema names the allowed values once, as a component."""
     return Enum(name, {value: value for value in values}, type=str)
 
 
-def import_kind_enum() -> type[Enum]:
-    return _string_enum("ImportKind", import_kinds())
-
-
-def import_format_enum() -> type[Enum]:
-    """Every format any kind accepts; the server also checks that it is one of the upload's kind."""
-    return _string_enum("ImportFormat", sorted({f for formats in import_formats().values() for f in formats}))
-
-
 # Every IANA zone this Python knows (zoneinfo), as the server checks them.
-TimeZone = _string_enum("TimeZone", sorted(zoneinfo.available_timezones()))
+TimeZone = string_enum("TimeZone", sorted(zoneinfo.available_timezones()))
+
+
+class NonEmptyFile(UploadedFile):
+    """An uploaded file with at least one byte: an empty file has nothing to import."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler) -> dict:
+        return {"type": "string", "format": "binary", "minLength": 1}
+
+    @classmethod
+    def _validate(cls, v, info):
+        v = super()._validate(v, info)
+        if not v.size:
+            raise ValueError("the file is empty")
+        return v

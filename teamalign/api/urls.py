@@ -13,14 +13,14 @@ from typing import Annotated
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.urls import register_converter
 from ninja import File, Form, Path, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, create_model
 
 from teamalign.orgs import selectors
-from teamalign.orgs.import_runs import describe_size, import_options_check, import_run_create
+from teamalign.orgs.import_runs import (describe_size, import_formats, import_kinds, import_options_check,
+                                        import_run_create)
 from teamalign.orgs.models import ImportRun
 from teamalign.orgs.roles import Permission
 from teamalign.orgs.selectors import user_memberships
@@ -30,29 +30,11 @@ from . import errors
 from .auth import AUTH, org_membership
 from .errors import error_responses
 from .openapi import TeamalignAPI
-from .params import ID_MAX, Offset, Text, TimeZone, import_format_enum, import_kind_enum
+from .params import ID_MAX, NonEmptyFile, Offset, Text, TimeZone, string_enum
 
 api = TeamalignAPI(title="teamalign API", version="1", urls_namespace="api", auth=AUTH, docs_url="/v1/docs",
-               openapi_url="/v1/openapi.json")
+                   openapi_url="/v1/openapi.json")
 errors.install(api)
-
-
-class ImportKindConverter:
-    """An import kind in a URL: lower-case letters, never digits, so that
-    ``imports/{kind}`` (POST) and ``imports/{run_id}`` (GET) can never match the same URL."""
-
-    regex = "[a-z][a-z_]*"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ImportKindConverter, "import_kind")
-ImportKind = import_kind_enum()
-ImportFormat = import_format_enum()
 
 
 def links(**targets: tuple[str, dict[str, str]]) -> dict:
@@ -172,49 +154,34 @@ def imports(request, org_slug: str, limit: int = Query(50, ge=1, le=500)):
     return list(selectors.import_runs(membership.organisation)[:limit])
 
 
-@api.get("/v1/orgs/{org_slug}/imports/{int:run_id}", response={200: ImportRunOut, **error_responses(403, 404, 422)},
+# 405: imports/people is an upload's URL, which takes POST only.
+@api.get("/v1/orgs/{org_slug}/imports/{int:run_id}",
+         response={200: ImportRunOut, **error_responses(403, 404, 405, 422)},
          tags=["imports"])
 def import_detail(request, org_slug: str, run_id: int = Path(..., ge=1, le=ID_MAX)):
     membership = org_membership(request, org_slug, Permission.VIEW)
     return get_object_or_404(ImportRun, organisation=membership.organisation, pk=run_id)
 
 
-class UploadOptions(Schema):
-    """Sent as multipart form fields beside the file, or in the query string."""
-
-    format: ImportFormat | None = None  # the source format, when detection from the header is not wanted
-    timezone: TimeZone | None = None  # of timestamps without one (default: the organisation's)
-
-
-class UploadQuery(UploadOptions):
-    pass
-
-
-def _upload_option(name: str, form: UploadOptions, query: UploadQuery) -> str:
-    """An option given as a form field or in the query string (the same value if both)."""
-    in_form, in_query = getattr(form, name), getattr(query, name)
-    if in_form is not None and in_query is not None and in_form != in_query:
-        raise ValidationError([{"loc": ("form", name), "msg": f"differs from the query's {name} ({in_query.value}); "
-                                                            "give it once"}])
-    chosen = in_form if in_form is not None else in_query
+def _upload_option(name: str, form: Schema, query: Schema) -> str:
+    """An option given as a form field or in the query string; the form field wins when both are."""
+    chosen = getattr(form, name, None)
+    if chosen is None:
+        chosen = getattr(query, name, None)
     return chosen.value if chosen is not None else ""
 
 
-@api.post("/v1/orgs/{org_slug}/imports/{import_kind:kind}",
-          response={202: ImportRunOut, **error_responses(400, 403, 404, 413, 422)}, tags=["imports"],
-          openapi_extra={"responses": {202: {"links": links(run=("import_detail", {
-              **SAME_ORG, "run_id": "$response.body#/id"}))}}})
-def import_upload(request, org_slug: str, kind: ImportKind, file: File[UploadedFile], form: Form[UploadOptions],
-                  query: Query[UploadQuery]):
-    """Queue an import of an uploaded file; poll the returned run until it has finished.
-
-    ``format`` and ``timezone`` may be multipart form fields or query parameters. A format must
-    be one of the kind's (422 otherwise)."""
+def import_upload(request, *, org_slug: str, kind: str, file: UploadedFile, form: Schema, query: Schema):
+    """Queue an import of an uploaded file; the caller polls the returned run until it has finished."""
     membership = org_membership(request, org_slug, Permission.IMPORT)
     if file.size > settings.UPLOAD_MAX_BYTES:
         raise HttpError(413, f"the file is {describe_size(file.size)}, larger than the upload limit of "
                              f"{describe_size(settings.UPLOAD_MAX_BYTES)}; import it with the command line")
-    kind, format = kind.value, _upload_option("format", form, query)
+    if "format" not in type(form).model_fields and ("format" in request.POST or "format" in request.GET):
+        # Not ignored: a caller who names a format expects it to be used.
+        raise ValidationError([{"loc": ("query" if "format" in request.GET else "form", "format"),
+                                "msg": f"{kind} imports have one format; leave format out"}])
+    format = _upload_option("format", form, query)
     options = import_options_check(kind=kind, format=format, timezone=_upload_option("timezone", form, query))
     run = import_run_create(organisation=membership.organisation, kind=kind, file_name=file.name, source=file,
                             user=request.auth, via="api", format=format, options=options)
@@ -222,6 +189,44 @@ def import_upload(request, org_slug: str, kind: ImportKind, file: File[UploadedF
     ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()
     return Status(202, run)
+
+
+def upload_options(kind: str) -> dict[str, tuple]:
+    """The options an upload of this kind takes, as pydantic fields; each may be a multipart form
+    field or a query parameter."""
+    options: dict[str, tuple] = {}
+    formats = import_formats().get(kind)
+    if formats:
+        # The source format, when detection from the file's header is not wanted.
+        options["format"] = (string_enum(f"{kind.title()}ImportFormat", formats) | None, None)
+    options["timezone"] = (TimeZone | None, None)  # of timestamps without one (default: the organisation's)
+    return options
+
+
+def _register_upload(kind: str) -> None:
+    """POST imports/<kind>: one operation per kind, so that the schema lists each kind's own
+    formats (a format of another kind cannot be sent) and no path parameter can take a value
+    that another route (imports/{run_id}) also matches."""
+    title = kind.title()
+    form_model = create_model(f"{title}UploadForm", __base__=Schema, **upload_options(kind))
+    query_model = create_model(f"{title}UploadQuery", __base__=Schema, **upload_options(kind))
+
+    def endpoint(request, org_slug: str, file, form, query):
+        return import_upload(request, org_slug=org_slug, kind=kind, file=file, form=form, query=query)
+
+    endpoint.__name__ = f"import_upload_{kind}"  # the operation id and the URL name
+    endpoint.__doc__ = (f"Upload a file to import as {kind}; answers 202 with the queued run. Options may be "
+                        "multipart form fields or query parameters; a form field wins over the same query parameter.")
+    endpoint.__annotations__ = {"org_slug": str, "file": File[NonEmptyFile], "form": Form[form_model],
+                                "query": Query[query_model]}
+    api.post(f"/v1/orgs/{{org_slug}}/imports/{kind}",
+             response={202: ImportRunOut, **error_responses(400, 403, 404, 413, 422)}, tags=["imports"],
+             openapi_extra={"responses": {202: {"links": links(run=("import_detail", {
+                 **SAME_ORG, "run_id": "$response.body#/id"}))}}})(endpoint)
+
+
+for _kind in import_kinds():
+    _register_upload(_kind)
 
 
 from . import tickets  # noqa: E402,F401  the Responsiveness endpoints register on `api`

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from teamalign.orgs.models import Department, Organisation, Team
-from teamalign.web.params import TEXT_MAX, FilterDateField
+from teamalign.web.params import TEXT_MAX, FilterDateField, not_in_organisation
 
 from .models import WEEKDAYS, RequesterRule, Schedule, TicketKind, TicketState
 
@@ -21,7 +21,8 @@ PRIORITY_CHOICES = [("", "All")] + [(str(p), f"P{p}") for p in range(1, 6)]
 
 class ResponsivenessFilterForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All",
-                                        label="Requesting department")
+                                        label="Requesting department",
+                                        error_messages=not_in_organisation("department"))
     since = FilterDateField(required=False, label="Opened since")
     priority = forms.TypedChoiceField(choices=PRIORITY_CHOICES, required=False, coerce=int, empty_value=None)
 
@@ -31,7 +32,8 @@ class ResponsivenessFilterForm(forms.Form):
 
 
 class TicketFilterForm(ResponsivenessFilterForm):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All",
+                                  error_messages=not_in_organisation("team"))
     state = forms.ChoiceField(required=False, choices=[("", "All"), ("open", "Open (any)"), *TicketState.choices])
     kind = forms.ChoiceField(required=False, choices=[("", "All"), *TicketKind.choices])
     category = forms.CharField(required=False, max_length=TEXT_MAX)

@@ -48,6 +48,11 @@ class FilterDateField(forms.DateField):
     default_validators = [date_in_range]
 
 
+def not_in_organisation(what: str) -> dict:
+    """``error_messages`` for a filter's ModelChoiceField: the id names nothing of this organisation."""
+    return {"invalid_choice": f"This organisation has no such {what}."}
+
+
 def query_form(form_class: type[forms.Form]) -> Callable:
     """Declare the form a view reads its query parameters with (``read_query``).
 

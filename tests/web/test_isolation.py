@@ -38,7 +38,8 @@ API_ENDPOINTS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/api/v1/orgs/{org_slug}/people"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/imports"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/imports/{run_id}"): Permission.VIEW,
-    ("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): Permission.IMPORT,
+    ("POST", "/api/v1/orgs/{org_slug}/imports/people"): Permission.IMPORT,
+    ("POST", "/api/v1/orgs/{org_slug}/imports/tickets"): Permission.IMPORT,
     ("GET", "/api/v1/orgs/{org_slug}/responsiveness"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets/{ticket_id}"): Permission.VIEW,
@@ -53,7 +54,8 @@ def _upload_body() -> dict:
 
 # A valid request body for API operations that take one, so that the request reaches the
 # organisation check instead of stopping at validation (422).
-API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): _upload_body}
+API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/people"): _upload_body,
+              ("POST", "/api/v1/orgs/{org_slug}/imports/tickets"): _upload_body}
 
 # Web pages outside /o/<org_slug>/: what an anonymous visitor gets.
 SITE_PAGES = {
@@ -70,7 +72,7 @@ SITE_PAGES = {
 # (the first such object of the organisation in the cast); add an entry when that guess
 # cannot work. When the cast has no such object, plant one: tests/<area>/cast.py, see
 # tests/conftest.py (tests/web/cast.py plants the Responsiveness area's for now).
-STRING_ARGUMENTS = {"kind": "people"}
+STRING_ARGUMENTS: dict[str, str] = {}
 KWARG_OBJECTS = {
     "run_id": lambda org: ImportRun.objects.filter(organisation=org).first(),
     "membership_id": lambda org: Membership.objects.filter(organisation=org).exclude(role="admin").first()
@@ -237,7 +239,7 @@ def test_every_url_pattern_is_covered():
         elif route.name not in SITE_PAGES:
             uncovered.append(f"{route}: page outside organisations missing from SITE_PAGES")
         if ROUTE_ARGUMENT.search(route.route) and any(
-                m["converter"] not in (None, "int", "slug", "str", "import_kind") for m in ROUTE_ARGUMENT.finditer(route.route)):
+                m["converter"] not in (None, "int", "slug", "str") for m in ROUTE_ARGUMENT.finditer(route.route)):
             uncovered.append(f"{route}: a converter the isolation tests cannot fill")
     assert not uncovered, "URL patterns the isolation tests cannot try:\n" + "\n".join(uncovered)
 
@@ -262,7 +264,7 @@ def test_every_url_argument_can_be_filled_with_a_real_object(cast):
 def test_the_walk_finds_the_pages_we_know_about():
     names = {r.name for r in ROUTES}
     assert {"overview", "people", "person_edit", "import_run", "members", "login", "tokens"} <= names
-    assert {"me", "import_upload", "import_detail"} <= {r.name for r in ROUTES if r.is_api}
+    assert {"me", "import_upload_people", "import_detail"} <= {r.name for r in ROUTES if r.is_api}
 
 
 # --- another organisation: 404 -------------------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_a_department_that_cannot_exist_on_the_people_page_is_a_message_not_a_50
     response = login(cast.alice).get("/o/acme/people/", {"department": department})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Department: Select a valid choice." in page and "This filter is not applied." in page
+    assert "Department: This organisation has no such department. This filter is not applied." in page
     assert "Olivia Okafor" in page and "Greta Grey" not in page  # everyone of Acme, nobody else
 
 
@@ -270,3 +270,12 @@ def test_a_since_outside_the_years_allowed_is_a_message_on_the_page(page, zone, 
     text = response.content.decode()
     assert "Opened since: Enter a date between 1900-01-01 and 2999-12-31. This filter is not applied." in text
     assert 'value="2" selected' in text  # the valid filter beside it still applies
+
+
+def test_a_token_name_of_any_length_is_kept_to_what_its_column_holds(cast, login):
+    # PostgreSQL refuses more than 100 characters (a 500) and any NUL; SQLite took both.
+    from teamalign.orgs.models import ApiToken
+
+    response = login(cast.alice).post("/account/tokens/", {"name": "\x00" + "x" * 5000})
+    assert response.status_code == 200
+    assert ApiToken.objects.get(user=cast.alice).name == "x" * 100
