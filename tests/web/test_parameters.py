@@ -151,6 +151,30 @@ def test_an_organisation_slug_nobody_has_is_a_404_on_every_page(cast, login):
         assert client.get(url).status_code == 404, url
 
 
+def test_no_route_shadows_another(cast):
+    """Every route resolves to itself whatever its arguments hold: filled with real objects or with
+    hostile values, its URL is its own or nobody's (404), never another route's — as imports/-1
+    once was the upload route's instead of a missing import run."""
+    from urllib.parse import quote
+
+    from django.urls import Resolver404, resolve
+
+    shadowed = []
+    for route in ROUTES:
+        real = {name: str(_filled(name, cast)) for name in route.arguments}
+        trials = [real] + [{**real, name: quote(value, safe="")} for name in route.arguments for value in HOSTILE
+                           if value and "%" not in value]
+        for arguments in trials:
+            url = "/" + ROUTE_ARGUMENT.sub(lambda m: arguments[m["name"]], route.route)
+            try:
+                match = resolve(url)
+            except Resolver404:
+                continue
+            if match.route != route.route:
+                shadowed.append(f"{url[:80]} is {match.route}, not {route.route}")
+    assert not shadowed, "\n".join(shadowed)
+
+
 # --- the API ---------------------------------------------------------------------------------------------
 
 
