@@ -79,6 +79,7 @@ MIDDLEWARE = [
     # First, so that every response gets the headers: static files, errors and refusals included.
     "teamalign.web.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "teamalign.api.middleware.ApiErrorMiddleware",  # outside the others, so it sees all their answers
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "teamalign.web.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -43,6 +43,25 @@ def test_every_api_endpoint_is_documented():
     assert not missing, f"undocumented in docs/api.md: {missing}"
 
 
+def test_every_api_parameter_and_error_status_is_documented():
+    from teamalign.api.urls import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/")
+    documented = (DOCS / "api.md").read_text()
+    names, statuses = set(), set()
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            names |= {parameter["name"] for parameter in operation.get("parameters", [])}
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                names |= set(content.get("schema", {}).get("properties", {}))
+            statuses |= {int(status) for status in operation["responses"] if int(status) >= 400}
+    missing = sorted(n for n in names if f"`{n}`" not in documented)
+    assert not missing, f"parameters undocumented in docs/api.md: {missing}"
+    errors = documented[documented.index("## Errors"):]
+    missing_statuses = sorted(s for s in statuses if f"\n| {s} |" not in errors)
+    assert not missing_statuses, f"statuses undocumented in docs/api.md's Errors: {missing_statuses}"
+
+
 def test_the_readme_starts_with_the_two_setup_commands():
     readme = (ROOT / "README.md").read_text().splitlines()
     block = readme[readme.index("```bash") + 1: readme.index("```", readme.index("```bash") + 1)]

@@ -1,13 +1,18 @@
-"""API authentication: a per-user token (Authorization: Bearer ta_...) or the browser session."""
+"""API authentication: a per-user token (Authorization: Bearer ta_...) or the browser session.
+
+A request that carries an Authorization header is judged by that header alone: a bad or
+unknown token is a 401 whatever the method, never a CSRF failure of the session fallback.
+"""
 
 from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from ninja.errors import HttpError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import APIKeyCookie, HttpBearer
 
 from teamalign.orgs.access import membership_for
 from teamalign.orgs.models import ApiToken, Membership
@@ -25,7 +30,23 @@ class TokenAuth(HttpBearer):
         return api_token.user
 
 
-AUTH = [TokenAuth(), django_auth]
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser (the interactive docs), with Django's CSRF check on writes."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        # Checked before the cookie (and so before its CSRF check): a token request with a bad
+        # token, or a request from nobody signed in, is unauthenticated (401), not forbidden.
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def authenticate(self, request, key):
+        return request.user if request.user.is_authenticated else None
+
+
+AUTH = [TokenAuth(), SessionAuth()]
 
 
 def org_membership(request, org_slug: str, permission: Permission) -> Membership:

@@ -6,11 +6,13 @@ each endpoint checks the organisation and role, then calls the tickets selectors
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Schema
+from ninja import Path, Query, Schema
 from ninja.errors import HttpError
+from pydantic import Field
 
 from teamalign.orgs.models import Department, Team
 from teamalign.orgs.roles import Permission
@@ -18,28 +20,33 @@ from teamalign.tickets import selectors
 from teamalign.tickets.models import Ticket, TicketKind, TicketState
 
 from .auth import org_membership
-from .urls import api
+from .errors import error_responses
+from .params import ID_MAX, FilterDate, ObjectId, Offset, Priority, Text
+from .urls import SAME_ORG, api, links
+
+StateFilter = Literal["open", *TicketState.values]
+KindFilter = Literal[*TicketKind.values]
 
 
 class ResponsivenessQuery(Schema):
-    department: str | None = None  # a department's name (case-insensitive) or id
-    since: date | None = None
-    priority: int | None = None
+    department: Text | None = None  # a department's name (any case) or id; 404 when the organisation has none
+    since: FilterDate | None = None  # opened on or after midnight of this day, in the organisation's time zone
+    priority: Priority | None = None
 
 
 class TicketListQuery(ResponsivenessQuery):
-    team: int | None = None
-    state: str | None = None  # a normalised state, or "open"
-    kind: str | None = None
-    category: str | None = None
-    it_team: str | None = None
-    breached: str | None = None  # response, resolution or any
-    unresolved: bool = False
-    source: str | None = None  # the tool the tickets came from, e.g. jira
-    verdict: str | None = None  # "differs": the source's SLA verdict differs from teamalign's
-    q: str = ""
-    offset: int = 0
-    limit: int = 100
+    team: ObjectId | None = None  # a team's id; 404 when the organisation has none
+    state: StateFilter | None = None  # a normalised state, or "open" for any open one
+    kind: KindFilter | None = None
+    category: Text | None = None
+    it_team: Text | None = None
+    breached: Literal["response", "resolution", "any"] | None = None
+    unresolved: bool = False  # only tickets whose requester is in no department
+    source: Annotated[str, Field(max_length=40, pattern=r"^[^\x00]*$")] | None = None  # the tool, e.g. jira
+    verdict: Literal["differs"] | None = None  # "differs": the source's SLA verdict differs from teamalign's
+    q: Text = ""  # searches numbers and titles
+    offset: Offset = 0
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
 
 class TicketOut(Schema):
@@ -103,20 +110,18 @@ class TicketPageOut(Schema):
 
 
 def _department(organisation, value: str | None) -> Department | None:
-    if not value:
+    """A department named by id or by name; 404 when this organisation has none such."""
+    if not value or not value.strip():
         return None
     found = Department.objects.filter(organisation=organisation)
-    department = found.filter(pk=int(value)).first() if value.isdigit() else \
-        found.filter(name__iexact=value.strip()).first()
+    # isascii: "²" and "٣" are digits to str.isdigit() but not to int().
+    if value.isascii() and value.isdigit() and 0 < int(value) <= ID_MAX:
+        department = found.filter(pk=int(value)).first()
+    else:
+        department = found.filter(name__iexact=value.strip()).first()
     if department is None:
-        raise HttpError(400, f"no department '{value}' in this organisation")
+        raise HttpError(404, f"No department '{value}' in this organisation.")
     return department
-
-
-def _priority(value: int | None) -> int | None:
-    if value is not None and not 1 <= value <= 5:
-        raise HttpError(400, "priority must be 1 to 5")
-    return value
 
 
 def _ticket_out(ticket: Ticket) -> dict:
@@ -128,43 +133,41 @@ def _ticket_out(ticket: Ticket) -> dict:
     return out
 
 
-@api.get("/v1/orgs/{org_slug}/responsiveness", tags=["responsiveness"])
+@api.get("/v1/orgs/{org_slug}/responsiveness", response={200: dict, **error_responses(403, 404, 422)},
+         tags=["responsiveness"])
 def responsiveness(request, org_slug: str, filters: Query[ResponsivenessQuery]):
     """The Responsiveness figures, exactly as the page and `teamalign metrics responsiveness --json` give them."""
     membership = org_membership(request, org_slug, Permission.VIEW)
     org = membership.organisation
     return selectors.responsiveness(org, selectors.Filters(
-        department=_department(org, filters.department), since=filters.since, priority=_priority(filters.priority)))
+        department=_department(org, filters.department), since=filters.since, priority=filters.priority))
 
 
-@api.get("/v1/orgs/{org_slug}/tickets", response=TicketPageOut, tags=["responsiveness"])
+@api.get("/v1/orgs/{org_slug}/tickets", response={200: TicketPageOut, **error_responses(403, 404, 422)},
+         tags=["responsiveness"],
+         openapi_extra={"responses": {200: {"links": links(ticket=("ticket_detail", {
+             **SAME_ORG, "ticket_id": "$response.body#/tickets/0/id"}))}}})
 def tickets(request, org_slug: str, filters: Query[TicketListQuery]):
     """Tickets, newest first, filtered like the ticket list page."""
     membership = org_membership(request, org_slug, Permission.VIEW)
     org = membership.organisation
-    if filters.state and filters.state != "open" and filters.state not in TicketState.values:
-        raise HttpError(400, f"state must be open or one of {', '.join(TicketState.values)}")
-    if filters.kind and filters.kind not in TicketKind.values:
-        raise HttpError(400, f"kind must be one of {', '.join(TicketKind.values)}")
-    if filters.breached and filters.breached not in {"response", "resolution", "any"}:
-        raise HttpError(400, "breached must be response, resolution or any")
-    if filters.verdict and filters.verdict != "differs":
-        raise HttpError(400, "verdict must be differs")
-    if filters.source and (len(filters.source) > 40 or "\x00" in filters.source):
-        raise HttpError(400, "source is a tool's name such as jira or zendesk (at most 40 characters)")
-    team = get_object_or_404(Team, organisation=org, pk=filters.team) if filters.team else None
+    team = None
+    if filters.team is not None:
+        team = Team.objects.filter(organisation=org, pk=filters.team).first()
+        if team is None:
+            raise HttpError(404, f"No team {filters.team} in this organisation.")
     found = selectors.tickets(org, selectors.ListFilters(
-        department=_department(org, filters.department), team=team, priority=_priority(filters.priority),
+        department=_department(org, filters.department), team=team, priority=filters.priority,
         state=filters.state, kind=filters.kind, category=filters.category, it_team=filters.it_team,
         breached=filters.breached, since=filters.since, query=filters.q.strip(), unresolved=filters.unresolved,
         source=(filters.source or "").strip() or None, verdict_differs=filters.verdict == "differs"))
-    offset, limit = max(0, filters.offset), max(1, min(filters.limit, 1000))
-    return {"count": found.count(), "offset": offset, "limit": limit,
-            "tickets": [_ticket_out(t) for t in found[offset:offset + limit]]}
+    return {"count": found.count(), "offset": filters.offset, "limit": filters.limit,
+            "tickets": [_ticket_out(t) for t in found[filters.offset:filters.offset + filters.limit]]}
 
 
-@api.get("/v1/orgs/{org_slug}/tickets/{int:ticket_id}", response=TicketDetailOut, tags=["responsiveness"])
-def ticket_detail(request, org_slug: str, ticket_id: int):
+@api.get("/v1/orgs/{org_slug}/tickets/{int:ticket_id}",
+         response={200: TicketDetailOut, **error_responses(403, 404, 422)}, tags=["responsiveness"])
+def ticket_detail(request, org_slug: str, ticket_id: int = Path(..., ge=1, le=ID_MAX)):
     """One ticket with its timeline: state changes (pauses marked), first response, resolution, due times."""
     membership = org_membership(request, org_slug, Permission.VIEW)
     ticket = get_object_or_404(Ticket.objects.filter(organisation=membership.organisation).select_related(

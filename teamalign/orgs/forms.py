@@ -2,7 +2,22 @@ from __future__ import annotations
 
 from django import forms
 
+from teamalign.web.params import TEXT_MAX, not_in_organisation
+
 from .models import Department, Organisation, Role, Team
+
+
+class PeopleFilterForm(forms.Form):
+    """The People page's query parameters."""
+
+    q = forms.CharField(required=False, max_length=TEXT_MAX, label="Search", widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "name, email or title"}))
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All",
+                                        error_messages=not_in_organisation("department"))
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)
 
 
 class DepartmentForm(forms.Form):

@@ -359,7 +359,9 @@ def password_reset_by_admin(*, admin: User, membership: Membership) -> tuple[str
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token record and the secret, which is shown once and never stored."""
     secret = "ta_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name.strip() or "token", prefix=secret[:10],
+    # The name is a label the user types: kept to what the column holds, without the NUL PostgreSQL refuses.
+    name = name.replace("\x00", "").strip()[:ApiToken._meta.get_field("name").max_length].strip()
+    token = ApiToken.objects.create(user=user, name=name or "token", prefix=secret[:10],
                                     token_hash=hashlib.sha256(secret.encode()).hexdigest())
     return token, secret
 

@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 
 from teamalign.errors import ValidationError
 from teamalign.web.forms import form_saved
+from teamalign.web.params import query_form, read_query
 
 from . import selectors, services
 from .access import org_view
-from .forms import DepartmentForm, InvitationForm, OrganisationForm, PersonForm, RoleForm, TeamForm, UploadForm
+from .forms import (DepartmentForm, InvitationForm, OrganisationForm, PeopleFilterForm, PersonForm, RoleForm, TeamForm,
+                    UploadForm)
 from .import_runs import (
     describe_size,
     import_formats,
@@ -174,7 +176,7 @@ def departments(request: HttpRequest) -> HttpResponse:
 @org_view(Permission.DIRECTORY)
 def department_edit(request: HttpRequest, department_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    department = get_object_or_404(Department, organisation=org, pk=department_id) if department_id else None
+    department = None if department_id is None else get_object_or_404(Department, organisation=org, pk=department_id)
     initial = {"name": department.name, "kind": department.kind} if department else {}
     form = DepartmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.department_save(
@@ -207,7 +209,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 @org_view(Permission.DIRECTORY)
 def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    team = get_object_or_404(Team, organisation=org, pk=team_id) if team_id else None
+    team = None if team_id is None else get_object_or_404(Team, organisation=org, pk=team_id)
     initial = {"name": team.name, "department": team.department_id} if team else {}
     form = TeamForm(request.POST or None, initial=initial, organisation=org)
     if request.method == "POST" and form.is_valid() and form_saved(form, lambda: services.team_save(
@@ -232,25 +234,20 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
 # People -----------------------------------------------------------------------------------------
 
 @org_view(Permission.VIEW)
+@query_form(PeopleFilterForm)
 def people(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    query = request.GET.get("q", "").strip()
-    department_id = request.GET.get("department") or None
-    try:
-        department_id = int(department_id) if department_id else None
-    except ValueError:
-        department_id = None
-    page = Paginator(selectors.people_search(org, query, department_id), 50).get_page(request.GET.get("page"))
-    return render(request, "orgs/people.html", {
-        "page": page, "q": query, "department_id": department_id,
-        "departments": Department.objects.filter(organisation=org),
-    })
+    form, values = read_query(request, PeopleFilterForm, organisation=org)
+    department = values["department"]
+    found = selectors.people_search(org, values["q"].strip(), department.pk if department else None)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/people.html", {"page": page, "form": form})
 
 
 @org_view(Permission.DIRECTORY)
 def person_edit(request: HttpRequest, person_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    person = get_object_or_404(Person, organisation=org, pk=person_id) if person_id else None
+    person = None if person_id is None else get_object_or_404(Person, organisation=org, pk=person_id)
     initial = {"name": person.name, "email": person.email, "title": person.title, "is_leader": person.is_leader,
                "department": person.department_id, "team": person.team_id} if person else {}
     form = PersonForm(request.POST or None, initial=initial, organisation=org)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 
 from teamalign.orgs.models import Department, Organisation, Team
+from teamalign.web.params import TEXT_MAX, FilterDateField, not_in_organisation
 
 from .models import WEEKDAYS, RequesterRule, Schedule, TicketKind, TicketState
 
@@ -19,8 +20,10 @@ PRIORITY_CHOICES = [("", "All")] + [(str(p), f"P{p}") for p in range(1, 6)]
 
 
 class ResponsivenessFilterForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, empty_label="All",
+                                        label="Requesting department",
+                                        error_messages=not_in_organisation("department"))
+    since = FilterDateField(required=False, label="Opened since")
     priority = forms.TypedChoiceField(choices=PRIORITY_CHOICES, required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
@@ -29,11 +32,12 @@ class ResponsivenessFilterForm(forms.Form):
 
 
 class TicketFilterForm(ResponsivenessFilterForm):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All")
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All",
+                                  error_messages=not_in_organisation("team"))
     state = forms.ChoiceField(required=False, choices=[("", "All"), ("open", "Open (any)"), *TicketState.choices])
     kind = forms.ChoiceField(required=False, choices=[("", "All"), *TicketKind.choices])
-    category = forms.CharField(required=False, max_length=200)
-    it_team = forms.CharField(required=False, max_length=200, label="IT team")
+    category = forms.CharField(required=False, max_length=TEXT_MAX)
+    it_team = forms.CharField(required=False, max_length=TEXT_MAX, label="IT team")
     breached = forms.ChoiceField(required=False, label="Breached", choices=[
         ("", "—"), ("any", "Any target"), ("response", "Response"), ("resolution", "Resolution")])
     unresolved = forms.BooleanField(required=False, label="Requester in no department")
@@ -41,7 +45,7 @@ class TicketFilterForm(ResponsivenessFilterForm):
                              widget=forms.TextInput(attrs={"placeholder": "jira, zendesk…"}))
     verdict = forms.ChoiceField(required=False, label="Source's SLA verdict", choices=[
         ("", "any"), ("differs", "differs from teamalign's")])
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(required=False, max_length=TEXT_MAX, label="Search")
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, organisation=organisation, **kwargs)

@@ -21,6 +21,7 @@ from teamalign.orgs.access import org_view
 from teamalign.orgs.models import Department
 from teamalign.orgs.roles import Permission, role_allows
 from teamalign.web.forms import form_saved
+from teamalign.web.params import query_form, read_query
 
 from . import charts, selectors, services
 from .forms import RequesterRuleForm, ResponsivenessFilterForm, ScheduleForm, SlaPolicyForm, TicketFilterForm
@@ -31,21 +32,15 @@ BREAKDOWN_ROWS = 15
 FIGURES_HTML_SECONDS = 3600
 
 
-def _filters(form) -> selectors.Filters:
-    if not form.is_valid():
-        return selectors.Filters()
-    data = form.cleaned_data
-    return selectors.Filters(department=data.get("department"), since=data.get("since"),
-                             priority=data.get("priority"))
-
-
 @org_view(Permission.VIEW)
+@query_form(ResponsivenessFilterForm)
 def responsiveness(request: HttpRequest) -> HttpResponse:
     """The figures. Their HTML is kept per process for the data version, filters and role, so a
     page over a million tickets costs a few small queries once it has been computed."""
     org = request.organisation
-    form = ResponsivenessFilterForm(request.GET or None, organisation=org)
-    filters = _filters(form)
+    form, values = read_query(request, ResponsivenessFilterForm, organisation=org)
+    filters = selectors.Filters(department=values["department"], since=values["since"],
+                                priority=values["priority"])
     # The findings lead the page: the stored ones, computed again first when the data moved on
     # (which also leaves the unfiltered figures cached, from the same read of the tickets).
     findings_block = insight_selectors.findings_payload(org, area="responsiveness") \
@@ -95,17 +90,15 @@ def _figures_context(org, figures: dict, filters: selectors.Filters) -> dict:
 
 
 @org_view(Permission.VIEW)
+@query_form(TicketFilterForm)
 def ticket_list(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    form = TicketFilterForm(request.GET or None, organisation=org)
-    filters = selectors.ListFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.ListFilters(
-            department=d["department"], team=d["team"], priority=d["priority"], state=d["state"] or None,
-            kind=d["kind"] or None, category=d["category"] or None, it_team=d["it_team"] or None,
-            breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"],
-            source=d["source"].strip() or None, verdict_differs=d["verdict"] == "differs")
+    form, d = read_query(request, TicketFilterForm, organisation=org)
+    filters = selectors.ListFilters(
+        department=d["department"], team=d["team"], priority=d["priority"], state=d["state"] or None,
+        kind=d["kind"] or None, category=d["category"] or None, it_team=d["it_team"] or None,
+        breached=d["breached"] or None, since=d["since"], query=d["q"].strip(), unresolved=d["unresolved"],
+        source=(d["source"] or "").strip() or None, verdict_differs=d["verdict"] == "differs")
     page = Paginator(selectors.tickets(org, filters), 50).get_page(request.GET.get("page"))
     return render(request, "tickets/ticket_list.html", {"form": form, "page": page})
 
@@ -155,7 +148,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
 @org_view(Permission.MANAGE)
 def schedule_edit(request: HttpRequest, schedule_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    schedule = get_object_or_404(Schedule, organisation=org, pk=schedule_id) if schedule_id else None
+    schedule = None if schedule_id is None else get_object_or_404(Schedule, organisation=org, pk=schedule_id)
     initial = None if schedule else {"timezone": org.timezone,
                                      **{f"day_{d}": "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}
     form = ScheduleForm(request.POST or None, schedule=schedule, **({"initial": initial} if initial else {}))
@@ -181,7 +174,7 @@ def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
 @org_view(Permission.MANAGE)
 def sla_policy_edit(request: HttpRequest, sla_policy_id: int | None = None) -> HttpResponse:
     org = request.organisation
-    policy = get_object_or_404(SlaPolicy, organisation=org, pk=sla_policy_id) if sla_policy_id else None
+    policy = None if sla_policy_id is None else get_object_or_404(SlaPolicy, organisation=org, pk=sla_policy_id)
     if policy is None and request.method != "POST":
         form = SlaPolicyForm(organisation=org, initial={"schedule": services.schedule_default(org).pk,
                                                         "pause_states": ["on_hold"]})

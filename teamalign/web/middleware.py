@@ -67,6 +67,6 @@ class UploadSizeLimitMiddleware:
                            f"{filesizeformat(settings.UPLOAD_MAX_BYTES)} (UPLOAD_MAX_BYTES). "
                            "Import larger files with the command line: teamalign import KIND FILE --org SLUG.")
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": message}, status=413)
+                    return JsonResponse({"detail": message, "errors": []}, status=413)  # the API's error shape
                 return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

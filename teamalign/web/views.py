@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -69,10 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch(request: HttpRequest) -> HttpResponse:
     """The organisation switcher (a plain GET form, so it works without JavaScript)."""
     slug = request.GET.get("org", "")
-    try:
-        membership_for(request.user, slug)
-    except Http404:
-        raise
+    if not slug_re.fullmatch(slug):
+        raise Http404("No such organisation.")  # not even looked up (PostgreSQL refuses a NUL, for one)
+    membership_for(request.user, slug)
     return redirect("overview", slug)
 
 

@@ -227,3 +227,13 @@ def test_a_broken_mapping_file_names_itself(tmp_path):
         base.load_mapping(path)
     assert caught.value.file == "map.toml"
     assert "not valid JSON or TOML" in caught.value.message
+
+
+# --------------------------------------------------------------------------- sniffing odd files
+
+
+def test_a_lone_carriage_return_in_the_first_line_is_a_line_end_not_a_crash(tmp_path):
+    # A PNG's signature holds "\r" then "\n" apart; the csv module raised on it (found by schemathesis).
+    path = tmp_path / "picture.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\nnumber\ropened\n")
+    assert len(base.sniff(path).header) == 1  # the signature's bytes, read as Windows-1252

@@ -32,8 +32,8 @@ def test_tickets_are_listed_filtered_and_paged(login, cast, tickets):
     assert page["count"] == 1 and page["tickets"][0]["external_id"] == "INC3"
     page = client.get("/api/v1/orgs/acme/tickets", {"limit": 2, "offset": 2}).json()
     assert (page["count"], len(page["tickets"])) == (3, 1)
-    assert client.get("/api/v1/orgs/acme/tickets", {"state": "sleeping"}).status_code == 400
-    assert client.get("/api/v1/orgs/acme/tickets", {"department": "Nope"}).status_code == 400
+    assert client.get("/api/v1/orgs/acme/tickets", {"state": "sleeping"}).status_code == 422
+    assert client.get("/api/v1/orgs/acme/tickets", {"department": "Nope"}).status_code == 404
 
 
 def test_a_ticket_comes_with_its_timeline(login, cast, tickets):

@@ -149,7 +149,7 @@ def test_the_page_counts_where_the_verdicts_differ_and_links_to_those_tickets(ca
     api = client.get("/api/v1/orgs/acme/tickets", {"verdict": "differs"}).json()
     assert [t["external_id"] for t in api["tickets"]] == ["FIN-77"]
     assert api["tickets"][0]["source_resolution_breached"] is True
-    assert client.get("/api/v1/orgs/acme/tickets", {"verdict": "maybe"}).status_code == 400
+    assert client.get("/api/v1/orgs/acme/tickets", {"verdict": "maybe"}).status_code == 422
 
 
 def test_filters_narrow_the_verdicts_and_their_link(cast, acme, login, jira):
@@ -170,7 +170,7 @@ def test_the_ticket_page_shows_both_verdicts_and_where_they_differ(cast, acme, l
     assert "Jira judged the ticket against its own SLA calendar, goals and pause rules" in html
 
 
-def test_any_verdict_or_source_filter_is_a_page_or_a_clear_400(cast, acme, login, jira):
+def test_any_verdict_or_source_filter_is_a_page_or_a_clear_422(cast, acme, login, jira):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -181,8 +181,8 @@ def test_any_verdict_or_source_filter_is_a_page_or_a_clear_400(cast, acme, login
     def check(verdict, source):
         query = {"verdict": verdict, "source": source}
         api = client.get("/api/v1/orgs/acme/tickets", query)
-        assert api.status_code in (200, 400), api.content
-        if api.status_code == 400:
+        assert api.status_code in (200, 422), api.content
+        if api.status_code == 422:
             assert api.json()["detail"]
         page = client.get(reverse("responsiveness_ticket_list", args=["acme"]), query)
         assert page.status_code == 200

@@ -39,7 +39,8 @@ API_ENDPOINTS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/api/v1/orgs/{org_slug}/people"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/imports"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/imports/{run_id}"): Permission.VIEW,
-    ("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): Permission.IMPORT,
+    ("POST", "/api/v1/orgs/{org_slug}/imports/people"): Permission.IMPORT,
+    ("POST", "/api/v1/orgs/{org_slug}/imports/tickets"): Permission.IMPORT,
     ("GET", "/api/v1/orgs/{org_slug}/responsiveness"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets"): Permission.VIEW,
     ("GET", "/api/v1/orgs/{org_slug}/tickets/{ticket_id}"): Permission.VIEW,
@@ -62,7 +63,8 @@ class JsonBody(dict):
 
 # A valid request body for API operations that take one, so that the request reaches the
 # organisation check instead of stopping at validation (422).
-API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/{kind}"): _upload_body,
+API_BODIES = {("POST", "/api/v1/orgs/{org_slug}/imports/people"): _upload_body,
+              ("POST", "/api/v1/orgs/{org_slug}/imports/tickets"): _upload_body,
               ("PUT", "/api/v1/orgs/{org_slug}/findings/thresholds"):
                   lambda: JsonBody({"thresholds": {"comparison.min_tickets": 25}})}
 
@@ -87,7 +89,7 @@ SITE_PAGES = {
 # (the first such object of the organisation in the cast); add an entry when that guess
 # cannot work. When the cast has no such object, plant one: tests/<area>/cast.py, see
 # tests/conftest.py (tests/web/cast.py plants the Responsiveness area's for now).
-STRING_ARGUMENTS = {"kind": "people", "secret": "inv_not-a-real-secret", "uidb64": "MQ", "token": "set-password"}
+STRING_ARGUMENTS = {"secret": "inv_not-a-real-secret", "uidb64": "MQ", "token": "set-password"}
 KWARG_OBJECTS = {
     "run_id": lambda org: ImportRun.objects.filter(organisation=org).first(),
     "membership_id": lambda org: Membership.objects.filter(organisation=org).exclude(role="admin").first()
@@ -282,7 +284,7 @@ def test_every_url_argument_can_be_filled_with_a_real_object(cast):
 def test_the_walk_finds_the_pages_we_know_about():
     names = {r.name for r in ROUTES}
     assert {"overview", "people", "person_edit", "import_run", "members", "login", "tokens"} <= names
-    assert {"me", "import_upload", "import_detail"} <= {r.name for r in ROUTES if r.is_api}
+    assert {"me", "import_upload_people", "import_detail"} <= {r.name for r in ROUTES if r.is_api}
 
 
 # --- another organisation: 404 -------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def sniff(path: str | Path) -> Sniff:
     if b"\x00" in head[:4096]:
         # UTF-16 text or a binary file: neither is a CSV we can read column by column.
         return Sniff(path, "other", (), head)
-    header, delimiter = _csv_header(head)
+    header, delimiter = _csv_header(head, path.name)
     return Sniff(path, "csv", tuple(header), head, delimiter)
 
 
@@ -259,13 +259,17 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_header(head: bytes) -> tuple[list[str], str]:
+def _csv_header(head: bytes, file: str) -> tuple[list[str], str]:
     text = _decode(head)
     first_line = text.split("\n", 1)[0]
     # Excel in many European locales writes ';'; tab-separated files also occur.
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    # newline="": the csv module reads a lone "\r" as a line end only then (else it raises).
+    try:
+        row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:  # a header cell past the csv module's field limit, say
+        raise ImportFileError(f"the first line is not a CSV header: {exc}", file=file) from None
     return [cell.strip() for cell in row], delimiter
 
 
@@ -334,7 +338,7 @@ def read_csv_table(snf: Sniff, spec: Mapping[str, Sequence[str]], *,
     if encoding and encoding.replace("-", "").replace("_", "").lower() not in (
             "utf8", "utf8sig"):
         data = _reencode(snf.path, encoding)
-        header = _csv_header(data[:HEAD_BYTES])[0]
+        header = _csv_header(data[:HEAD_BYTES], file)[0]
     if not any(header):
         raise ImportFileError("the file has no header row", file=file)
     names = _unique_names(header)
@@ -378,13 +382,16 @@ def _malformed_csv(snf: Sniff, data: Any, delimiter: str, width: int,
     """Find the first row whose field count differs from the header (error path only)."""
     raw = data if isinstance(data, bytes) else snf.path.read_bytes()
     text = raw.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    next(reader, None)
-    for number, record in enumerate(reader, start=2):
-        if len(record) > width:
-            return ImportFileError(
-                f"this row has {len(record)} values but the header has {width} columns",
-                file=snf.name, row=number)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        next(reader, None)
+        for number, record in enumerate(reader, start=2):
+            if len(record) > width:
+                return ImportFileError(
+                    f"this row has {len(record)} values but the header has {width} columns",
+                    file=snf.name, row=number)
+    except csv.Error:
+        pass  # the row cannot be found; the error below still names the file
     return ImportFileError(f"the file is not a well-formed CSV: {exc}", file=snf.name)
 
 
