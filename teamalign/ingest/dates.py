@@ -263,11 +263,14 @@ def parse_datetimes(table: Table, columns: Mapping[str, str | None], formats: Se
 
     result: dict[str, pl.Series] = {}
     for out, column in columns.items():
+        if zero_dates.get(out):
+            table.warnings.append(
+                f"{zero_dates[out]:,} value(s) of '{table.header_of(column) if column else out}' are "
+                "the empty date 0000-00-00; they were read as empty")
         if out not in chosen:
             result[out] = nulls(out, table.height, UTC)
             continue
-        parsed = _placeholders(table, out, column, chosen[out][1], out in required,
-                               zero_dates.get(out, 0))
+        parsed = _placeholders(table, out, column, chosen[out][1], out in required)
         _check_range(table, column, parsed, raw[out])
         result[out] = parsed.alias(out)
     if not result:
@@ -297,8 +300,8 @@ def _settle_day_month(raw: Mapping[str, pl.Series], chosen: dict[str, tuple[str,
             chosen[out] = (twin, parsed)
 
 
-def _placeholders(table: Table, out: str, column: str | None, parsed: pl.Series, required: bool,
-                  zero_dates: int) -> pl.Series:
+def _placeholders(table: Table, out: str, column: str | None, parsed: pl.Series,
+                  required: bool) -> pl.Series:
     day = parsed.dt.date()
     placeholder = day.is_in(list(PLACEHOLDER_DAYS)).fill_null(False)
     count = int(placeholder.sum())
@@ -315,9 +318,6 @@ def _placeholders(table: Table, out: str, column: str | None, parsed: pl.Series,
         table.warnings.append(
             f"{count:,} value(s) of '{header}' are the placeholder date {' / '.join(days)} that "
             "stands for an empty date; they were read as empty")
-    if zero_dates:
-        table.warnings.append(f"{zero_dates:,} value(s) of '{header}' are the empty date "
-                              "0000-00-00; they were read as empty")
     return parsed
 
 

@@ -82,7 +82,8 @@ def open_source(path: str | Path, *, name: str | None = None) -> Source:
         return Source(path, name, binary, head)
     encoding = _text_encoding(head)
     text = decode_head(head, encoding)
-    if encoding not in ("utf-16-le", "utf-16-be") and "\x00" in text[:4096]:
+    # Many zero bytes: binary data. A stray one is refused later with its line number.
+    if encoding not in ("utf-16-le", "utf-16-be") and text[:4096].count("\x00") > 8:
         raise ImportFileError(
             "this is not a text export: it holds binary data (zero bytes) where text "
             "should be", file=name)

@@ -148,30 +148,27 @@ def _scan(sheet, source: Source) -> tuple[int, int, int, int] | None:
 
 def _scan_implicit(source: Source) -> tuple[int, int, int, int] | None:
     """Some writers leave out cell references (positions follow the order of the cells):
-    count them properly. Rare, so the slower XML parse is fine."""
-    first_row = last_row = first_col = last_col = None
+    count them from the XML. Rare, so a slower parse is fine; it stops as soon as the area
+    is too large to read, since the answer is then known."""
+    first_row = last_row = None
+    last_col = 0
     with zipfile.ZipFile(source.path) as archive, archive.open(_first_sheet(archive)) as sheet:
         row_number = 0
         for _, element in ET.iterparse(sheet, events=("end",)):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if tag != "row":
+            if element.tag.rsplit("}", 1)[-1] != "row":
                 continue
             row_number = int(element.get("r") or row_number + 1)
-            col = 0
-            for cell in element:
-                if cell.tag.rsplit("}", 1)[-1] != "c":
-                    continue
-                ref = cell.get("r")
-                col = column_number(re.match(r"[A-Z]+", ref).group()) if ref else col + 1
-                if len(cell):
-                    first_row = row_number if first_row is None else min(first_row, row_number)
-                    last_row = row_number if last_row is None else max(last_row, row_number)
-                    first_col = col if first_col is None else min(first_col, col)
-                    last_col = col if last_col is None else max(last_col, col)
+            if len(element):
+                ref = element[-1].get("r")
+                col = column_number(re.match(r"[A-Z]+", ref).group()) if ref else len(element)
+                first_row = row_number if first_row is None else first_row
+                last_row = row_number
+                last_col = max(last_col, col)
+                _refuse_large_area(source, (first_row, last_row, 1, last_col))
             element.clear()
     if first_row is None:
         return None
-    return first_row, last_row, first_col, last_col
+    return first_row, last_row, 1, last_col
 
 
 def _too_large(source: Source, why: str) -> ImportFileError:
