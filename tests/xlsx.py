@@ -36,6 +36,9 @@ def _cell(ref: str, value) -> str:
     if isinstance(value, (datetime, date)):
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         serial = (moment - EPOCH).total_seconds() / 86400
+        if moment < datetime(1900, 3, 1):
+            serial -= 1  # Excel counts a 29 February 1900 that never was: 1900-01-01 is day 1
+
         return f'<c r="{ref}" s="1"><v>{serial!r}</v></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'

@@ -68,7 +68,9 @@ PLACEHOLDER_DAYS = (date(1, 1, 1), date(1899, 12, 30), date(1899, 12, 31), date(
 EARLIEST = datetime(1970, 1, 1)
 LATEST = datetime(2100, 12, 31, 23, 59, 59)
 
-_ZERO_DATE = r"^\s*0{4}-0{2}-0{2}"
+#: MySQL's zero date, and Excel's day 0 (a blank date cell that a formula filled), which a
+#: workbook reader gives as a bare midnight.
+_ZERO_DATE = r"^\s*(?:0{4}-0{2}-0{2}|0{1,2}:00(?::00)?\s*$)"
 
 # --------------------------------------------------------------------------- month names
 
@@ -266,7 +268,7 @@ def parse_datetimes(table: Table, columns: Mapping[str, str | None], formats: Se
         if zero_dates.get(out):
             table.warnings.append(
                 f"{zero_dates[out]:,} value(s) of '{table.header_of(column) if column else out}' are "
-                "the empty date 0000-00-00; they were read as empty")
+                "an empty date (0000-00-00, or Excel's day 0); they were read as empty")
         if out not in chosen:
             result[out] = nulls(out, table.height, UTC)
             continue

@@ -100,7 +100,8 @@ def test_placeholder_dates_are_empty_with_a_counted_warning(value, shown):
 def test_mysql_zero_dates_are_empty_too():
     tbl = table(opened=["2026-03-02 09:00:00"], solved=["0000-00-00 00:00:00"])
     assert parse(tbl)["solved"] == [None]
-    assert tbl.warnings == ["1 value(s) of 'solved' are the empty date 0000-00-00; they were read as empty"]
+    assert tbl.warnings == ["1 value(s) of 'solved' are an empty date (0000-00-00, or Excel's day 0); "
+                            "they were read as empty"]
 
 
 def test_a_placeholder_where_a_date_is_required_is_an_error_in_plain_words():
