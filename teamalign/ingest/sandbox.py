@@ -333,8 +333,10 @@ def _seconds(seconds: float) -> str:
 
 def _about_memory(text: str) -> bool:
     text = text.lower()
+    # Allocation failures, and the thread start-up that fails first under a tight limit.
     return any(word in text for word in ("memory allocation", "out of memory", "cannot allocate",
-                                         "memoryerror", "alloc", "capacity overflow"))
+                                         "memoryerror", "alloc", "capacity overflow",
+                                         "could not spawn threads", "failed to spawn thread"))
 
 
 def _memory_error(file_name: str, memory_mb: int) -> ParseMemoryExceeded:
@@ -351,6 +353,8 @@ def _died(code: int | None, folder: str, file_name: str, memory_mb: int) -> Sand
             stderr = handle.read(64 * 1024)
     except OSError:
         stderr = ""
+    if _about_memory(stderr):
+        return _memory_error(file_name, memory_mb)
     if code is not None and code < 0:
         signal_name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         # SIGKILL that we did not send is the system's out-of-memory killer.
