@@ -20,6 +20,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -49,6 +50,9 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"[^>]*?(/?)>')
 _CELL_WITHOUT_REF = re.compile(rb'<(?:\w+:)?c(?:\s(?![^>]*\br=")[^>]*)?>')
 _CHUNK = 1024 * 1024
+#: What reading a damaged archive raises, from the ZIP layer to the XML inside it.
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+            KeyError, RuntimeError, NotImplementedError, ET.ParseError)
 
 
 def column_number(letters: str) -> int:
@@ -105,7 +109,7 @@ def check_area(source: Source) -> tuple[int, int, int, int] | None:
     except ImportFileError as exc:
         exc.file = exc.file or source.name
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, RuntimeError) as exc:
+    except _DAMAGED as exc:
         raise ImportFileError(f"the workbook is damaged and cannot be read ({exc})",
                               file=source.name) from None
     return area
