@@ -86,3 +86,29 @@ def test_repeated_headers_merge_keep_the_first_or_join(write):
 def test_repeated_headers_nobody_reads_are_ignored(write):
     table_, cols = read_table(sniff(write("Id,Comment,Comment\n1,a,b\n")), SPEC)
     assert table_.warnings == [] and set(cols) == {"id"}
+
+
+def test_parquet_columns_are_read_as_the_text_a_csv_would_hold(tmp_path):
+    from datetime import datetime
+
+    path = tmp_path / "costs.parquet"
+    pl.DataFrame({
+        "ResourceId": ["vm-1", None], "BilledCost": [12.5, 3.0],
+        "ChargePeriodStart": [datetime(2025, 5, 1), datetime(2025, 5, 2)],
+        "Tags": [{"team": "ops"}, {"team": None}], "Zones": [["a", "b"], []],
+    }).with_columns(pl.col("ChargePeriodStart").dt.replace_time_zone("UTC")).write_parquet(path)
+    snf = sniff(path, name="focus.parquet")
+    assert (snf.kind, snf.header) == ("parquet", ("ResourceId", "BilledCost", "ChargePeriodStart", "Tags", "Zones"))
+    spec = {c: (c,) for c in snf.header}
+    table_, cols = read_table(snf, spec)
+    rows = table_.df.select(*(cols[c] for c in snf.header)).rows()
+    assert rows == [("vm-1", "12.5", "2025-05-01T00:00:00+00:00", '{"team":"ops"}', "a; b"),
+                    (None, "3.0", "2025-05-02T00:00:00+00:00", '{"team":null}', None)]
+    assert table_.df["__row"].to_list() == [1, 2]
+
+
+def test_a_broken_parquet_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "costs.parquet"
+    path.write_bytes(b"PAR1" + b"\x00garbage" * 10)
+    with pytest.raises(ImportFileError, match="focus.parquet: the Parquet file cannot be read"):
+        sniff(path, name="focus.parquet")

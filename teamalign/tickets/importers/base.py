@@ -319,6 +319,9 @@ def finish(table: Table, frame: pl.DataFrame, *, source: str, format: str, rows_
     tickets = frame.select(pl.col(n).cast(t) for n, t in TICKET_SCHEMA.items())
     history = empty_history() if history is None else history.select(
         pl.col(n).cast(t) for n, t in HISTORY_SCHEMA.items())
+    if history.height:
+        history = history.with_columns(cap_text(history["state_raw"], TEXT_CAPS["state_raw"],
+                                                label="state (in the history)", warnings=warnings))
     return ParsedTickets(source=source, format=format, tickets=tickets, history=history,
                          rows_read=rows_read, rows_rejected=rejected,
                          warnings=table.warnings + warnings,

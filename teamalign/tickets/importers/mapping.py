@@ -27,6 +27,8 @@ _MAPPING_KEYS = {"source", "columns", "date_format", "default_kind", "delimiter"
 MAPPABLE_FIELDS = tuple(f for f in TICKET_SCHEMA
                         if f not in ("source_row", "priority_raw", "state_raw")) + ("updated_at",)
 _DURATION_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
+#: The database keeps a ticket's source in 40 characters.
+SOURCE_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | ImportMapping | None
     source = data.get("source")
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise fail("'source' must be a non-empty string")
+    if source is not None and len(source.strip()) > SOURCE_MAX:
+        raise fail(f"'source' may have at most {SOURCE_MAX} characters (it names the tool)")
     encoding = data.get("encoding")
     if encoding is not None and not isinstance(encoding, str):
         raise fail("'encoding' must be a string such as 'utf-8' or 'cp1252'")
