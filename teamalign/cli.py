@@ -205,6 +205,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _fail(f"no file at {path}")
     user = User.objects.filter(email=args.user.lower()).first() if args.user else None
+    # The file is parsed in a sandboxed child: start its fork server while the file is copied.
+    from teamalign.orgs.parsing import warm_up
+
+    warm_up()
     options = {k: v for k, v in {"timezone": args.timezone, "mapping": args.mapping}.items() if v}
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")

@@ -102,6 +102,18 @@ def preload(*modules: str) -> None:
             _PRELOAD.append(module)
 
 
+def warm_up() -> None:
+    """Start the fork server now, in the background, so that the first parse does not wait
+    for it (a new interpreter importing Polars takes about half a second): call it when a
+    parse is sure to follow, before slower work such as copying the file."""
+    context = _get_context()
+    from multiprocessing import forkserver
+
+    if context.get_start_method() == "forkserver":
+        threading.Thread(target=forkserver.ensure_running, name="teamalign-fork-server",
+                         daemon=True).start()
+
+
 def _get_context() -> Any:
     global _context
     with _context_lock:

@@ -262,13 +262,24 @@ def _transcode(raw, out, encoding: str, source: Source) -> None:
 
 
 def _refuse_zero_bytes(source: Source) -> None:
-    lines = 1
+    offset = 0
     with source.path.open("rb") as raw:
         while chunk := raw.read(_CHUNK):
             at = chunk.find(b"\x00")
             if at >= 0:
-                raise _zero_byte_error(source, lines + chunk.count(b"\n", 0, at))
+                raise _zero_byte_error(source, _line_at(source, offset + at))
+            offset += len(chunk)
+
+
+def _line_at(source: Source, offset: int) -> int:
+    """The line a byte offset is on (only counted on the error path, so the scan stays a
+    memchr over the file)."""
+    lines, done = 1, 0
+    with source.path.open("rb") as raw:
+        while done < offset and (chunk := raw.read(min(_CHUNK, offset - done))):
             lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def _zero_byte_error(source: Source, line: int) -> ImportFileError:

@@ -179,8 +179,8 @@ def drop_blank_rows(table: Table) -> None:
     columns = [c for c in table.df.columns if c != ROW]
     if not columns or table.height == 0:
         return
-    blank = table.df.select(pl.all_horizontal(
-        pl.col(columns).is_null() | (pl.col(columns).str.strip_chars() == ""))).to_series()
+    # Readers turn empty cells into nulls, so a blank row is a row of nulls.
+    blank = table.df.select(pl.all_horizontal(pl.col(columns).is_null())).to_series()
     count = int(blank.sum())
     if count:
         table.df = table.df.filter(~blank)

@@ -16,6 +16,11 @@ from django.conf import settings
 from teamalign.ingest import sandbox
 
 
+def warm_up() -> None:
+    """Start the parsing sandbox's fork server ahead of a parse (see ``sandbox.warm_up``)."""
+    sandbox.warm_up()
+
+
 def parse_untrusted(target: str, *, file_name: str, kwargs: Mapping[str, Any],
                     callbacks: Mapping[str, Callable[..., Any]] | None = None) -> sandbox.SandboxResult:
     """Run the parser ``target`` (``"module:function"``) on a file in the sandbox.

@@ -167,7 +167,9 @@ django.setup()
 from pathlib import Path
 from teamalign.orgs.import_runs import import_run_create, import_run_execute
 from teamalign.orgs.models import Organisation
+from teamalign.orgs.parsing import warm_up
 org = Organisation.objects.get(slug={org!r})
+warm_up()  # as `teamalign import` does: the parsing sandbox starts while the file is copied
 began = time.perf_counter()
 with open({path!r}, "rb") as source:
     run = import_run_create(organisation=org, kind="tickets", file_name=Path({path!r}).name, source=source,

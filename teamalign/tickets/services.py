@@ -372,7 +372,8 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
                       "state_changes": history.height, "as_of": as_of.isoformat(),
                       "unresolved_requesters": unresolved, "unresolved_requesters_top": top,
                       "without_policy": no_policy, "stage_seconds": clock.laps,
-                      "parse_peak_rss_mb": parse.peak_rss_mb, **parsed.details}
+                      "parse_peak_rss_mb": parse.peak_rss_mb, "parse_child_seconds": round(parse.seconds, 3),
+                      **parsed.details}
     if progress:
         progress(total, total)
     return result
