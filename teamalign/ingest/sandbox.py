@@ -15,7 +15,9 @@ How it works
 * The child limits its address space (``RLIMIT_AS``) to ``memory_mb``: an allocation past
   it fails, in Python (``MemoryError``) or in Rust (the process aborts), and the parent
   reports the limit. The parent kills a child that runs past ``seconds``.
-* Progress and other callbacks the parser calls are sent to the parent as they happen.
+* Progress and other callbacks the parser calls are sent to the parent as they happen; a
+  frame passed to a callback travels like the result's, so a parser can hand its output
+  over in batches while it reads.
 * The result comes back by value, except Polars frames, which the child writes as Arrow
   IPC files and the parent reads back (a copy at memory speed, no pickling): in shared
   memory (``/dev/shm``) when it has room for them, else in the scratch folder, which is
@@ -222,11 +224,18 @@ def _child(conn: Any, target: str, kwargs: dict, callbacks: list[str], memory_mb
     def send(*message: Any) -> None:
         conn.send(message)
 
+    counter = [0]
+
+    def forward(name: str) -> Callable[..., None]:
+        # Frames passed to a callback travel like the result's (a parser may hand over its
+        # output in batches this way).
+        return lambda *args: send("call", name, _externalise(args, folder, counter))
+
     try:
         for name in callbacks:
-            kwargs[name] = (lambda n: lambda *args: send("call", n, args))(name)
+            kwargs[name] = forward(name)
         value = _resolve(target)(**kwargs)
-        payload = _externalise(value, folder, [0])
+        payload = _externalise(value, folder, counter)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         send("result", payload, peak, time.perf_counter() - started)
     except ImportFileError as exc:
@@ -285,7 +294,7 @@ def run(target: str, *, kwargs: Mapping[str, Any], file_name: str, memory_mb: in
                 break
             kind = message[0]
             if kind == "call":
-                callbacks[message[1]](*message[2])
+                callbacks[message[1]](*_internalise(message[2]))
                 continue
             if kind == "result":
                 process.join(5)

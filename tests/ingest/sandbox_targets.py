@@ -39,3 +39,9 @@ def refuse(file: str) -> None:
 
 def fail() -> None:
     raise KeyError("a bug")
+
+
+def batches(emit, count: int) -> int:
+    for number in range(count):
+        emit(number, pl.DataFrame({"batch": [number] * 3}))
+    return count

@@ -73,3 +73,11 @@ def test_time_beyond_the_limit_stops_the_parse():
         sandbox.run(f"{T}:sleep", kwargs={"seconds": 30}, file_name="export.csv", seconds=1)
     assert time.perf_counter() - started < 5
     assert "took longer than the 1 second allowed for reading a file (IMPORT_PARSE_SECONDS)" in str(caught.value)
+
+
+def test_a_parser_can_hand_over_frames_in_batches_through_a_callback():
+    received = []
+    result = sandbox.run(f"{T}:batches", kwargs={"count": 3}, file_name="export.csv",
+                         callbacks={"emit": lambda number, frame: received.append((number, frame))})
+    assert result.value == 3
+    assert [(n, f["batch"].to_list()) for n, f in received] == [(0, [0, 0, 0]), (1, [1, 1, 1]), (2, [2, 2, 2])]
