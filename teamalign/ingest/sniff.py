@@ -201,7 +201,9 @@ def _title_lines(records: list[tuple[int, list[str]]]) -> int:
         return 0
     widths = [len(cells) for _, cells in records]
     modal, count = Counter(widths[1:]).most_common(1)[0]
-    if modal < 2 or count < 2 or widths[0] >= modal:
+    # A title is a line of one or two values above a table several times wider; a header
+    # only a little narrower than its rows (rows ending in a delimiter) is still the header.
+    if modal < 2 or count < 2 or widths[0] > max(1, modal // 3):
         return 0
     for index, width in enumerate(widths[:_MAX_TITLE_LINES + 1]):
         if width >= modal:

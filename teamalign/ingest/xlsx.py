@@ -192,8 +192,21 @@ def _refuse_large_area(source: Source, area: tuple[int, int, int, int]) -> None:
             "the rows and columns after the data, or save the sheet as CSV", file=source.name)
 
 
-def _rows(source: Source, limit: int | None = None) -> tuple[list[list[Any]], int]:
-    """The first sheet's rows over its used area, and the sheet row of the first one."""
+#: The last workbook read: sniffing reads the header and the importer then reads the rows,
+#: and calamine reads a whole sheet either way, so the second read reuses the first.
+_last_read: dict[tuple, tuple[list[list[Any]], int]] = {}
+
+
+def _rows(source: Source, *, keep: bool) -> tuple[list[list[Any]], int]:
+    """The first sheet's rows over its used area, and the sheet row of the first one.
+
+    ``keep`` holds on to them for the next call on the same file (sniffing, then reading).
+    """
+    stat = source.path.stat()
+    key = (str(source.path), stat.st_size, stat.st_mtime_ns)
+    if key in _last_read:
+        return _last_read.pop(key) if not keep else _last_read[key]
+    _last_read.clear()
     area = check_area(source)
     if area is None:
         return [], 1
@@ -203,17 +216,19 @@ def _rows(source: Source, limit: int | None = None) -> tuple[list[list[Any]], in
     try:
         workbook = CalamineWorkbook.from_path(str(source.path))
         sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(nrows=limit) if limit else sheet.to_python()
+        rows = sheet.to_python()
         start = sheet.start
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise ImportFileError(f"the workbook cannot be read: {exc}", file=source.name) from None
     first = (start[0] + 1) if start else 1
+    if keep:
+        _last_read[key] = (rows, first)
     return rows, first
 
 
 def read_header(source: Source) -> tuple[list[str], int]:
     """The first row with a value, as text, and its sheet row number."""
-    rows, first = _rows(source, limit=50)
+    rows, first = _rows(source, keep=True)
     for offset, row in enumerate(rows):
         cells = [cell_text(c) or "" for c in row]
         if any(cells):
@@ -260,7 +275,7 @@ def read_xlsx(snf: Sniff, spec: Mapping[str, Sequence[str]], *, required: Iterab
               allow_empty: bool = False) -> tuple[Table, dict[str, str]]:
     """Read the first sheet: the first row with a value is the header."""
     source = snf.source
-    rows, first = _rows(source)
+    rows, first = _rows(source, keep=False)
     start = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
     if start is None:
         raise ImportFileError("the workbook's first sheet is empty", file=source.name)
