@@ -319,3 +319,14 @@ def test_the_format_is_reported_before_the_file_is_parsed(tmp_path):
     with pytest.raises(ImportFileError):
         importers.parse(path, on_format=seen.append)
     assert seen == ["servicenow-csv"]
+
+
+@pytest.mark.parametrize(("name", "reassignments", "reopens"), [
+    ("servicenow_incident_list.csv", True, True),
+    ("jira_service_management.csv", False, False),
+    ("freshdesk_tickets.csv", False, False),
+    ("zendesk_tickets.csv", True, True),
+])
+def test_counts_an_export_does_not_record_are_flagged(fixture_path, name, reassignments, reopens):
+    result = importers.parse(fixture_path(name))
+    assert (result.has_reassignment_count, result.has_reopen_count) == (reassignments, reopens)

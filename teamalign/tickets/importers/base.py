@@ -29,7 +29,8 @@ Choices that hold for every format
   a tool computed, ``…_business_seconds`` the business-hours ones, ``…_breached`` the tool's
   own SLA verdict (True = breached); each is null where the export does not say.
 * ``has_first_response`` is False when the file carries no first-response information at
-  all (no time, no duration): the figure is then "not measured", never 0 %.
+  all (no time, no duration): the figure is then "not measured", never 0 %. Likewise
+  ``has_reassignment_count`` / ``has_reopen_count`` when no row gives the count.
 """
 
 from __future__ import annotations
@@ -147,7 +148,11 @@ class ParsedTickets:
     rows_rejected: int
     warnings: list[str]
     source_timestamps: dict = field(default_factory=dict)
+    #: False when the export has no first-response data at all: response is then not measured.
     has_first_response: bool = True
+    #: False when no row gives a reassignment / reopen count: those figures are then not measured.
+    has_reassignment_count: bool = True
+    has_reopen_count: bool = True
     details: dict = field(default_factory=dict)
 
 
@@ -275,6 +280,9 @@ def finish(table: Table, frame: pl.DataFrame, *, source: str, format: str, rows_
         pl.lit(None, dtype=dtype).alias(name)
         for name, dtype in TICKET_SCHEMA.items()
         if name not in frame.columns and name != "source_row")
+    # A count no row gives is not recorded by this export: "not measured", never 0.
+    recorded = {name: frame.height == 0 or frame[name].null_count() < frame.height
+                for name in ("reassignment_count", "reopen_count")}
     frame = frame.with_columns(
         pl.col("reassignment_count").fill_null(0),
         pl.col("reopen_count").fill_null(0),
@@ -326,4 +334,6 @@ def finish(table: Table, frame: pl.DataFrame, *, source: str, format: str, rows_
                          rows_read=rows_read, rows_rejected=rejected,
                          warnings=table.warnings + warnings,
                          source_timestamps=source_timestamps or {},
-                         has_first_response=has_first_response, details=details)
+                         has_first_response=has_first_response,
+                         has_reassignment_count=recorded["reassignment_count"],
+                         has_reopen_count=recorded["reopen_count"], details=details)

@@ -112,7 +112,8 @@ def parse_table(table: Table, cols: dict[str, str], *, format: str, rows_read: i
         (pl.col("opened_at") + pl.duration(seconds=pl.col("source_response_seconds")))
         .alias("first_response_at"),
         pl.when(pl.col("state") == "closed").then(pl.col("_updated")).alias("closed_at"),
-        (pl.col("_stations") - 1).clip(lower_bound=0).fill_null(0).alias("reassignment_count"),
+        # Left empty without group stations: finish() tells "not recorded" from 0.
+        (pl.col("_stations") - 1).clip(lower_bound=0).alias("reassignment_count"),
     ).drop("_updated", "_stations")
     base.report_progress(progress, 3 * total // 4, total)
     details = {}
