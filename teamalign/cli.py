@@ -268,6 +268,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         user = User.objects.filter(email=args.user.strip().lower()).first()
         if user is None:
             return _fail(f"no user with the email '{args.user}' (create one with `teamalign user create`)")
+    # The file is parsed in a sandboxed child: start its fork server while the file is copied.
+    from teamalign.orgs.parsing import warm_up
+
+    warm_up()
     if args.mapping and not Path(args.mapping).is_file():
         return _fail(f"no mapping file at {args.mapping}")
     console = _console()

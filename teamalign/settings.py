@@ -190,6 +190,10 @@ RUN_LEASE_SECONDS = envint("RUN_LEASE_SECONDS", 60)
 
 # Uploads: files above this size are refused with a clear message (bytes).
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+# Reading an uploaded file happens in a child process with these limits, so that no file can
+# take the service down (teamalign/ingest/sandbox.py): address space in MB, and seconds.
+IMPORT_PARSE_MEMORY_MB = envint("IMPORT_PARSE_MEMORY_MB", 4096)
+IMPORT_PARSE_SECONDS = envint("IMPORT_PARSE_SECONDS", 900)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -12,7 +12,9 @@ What it does, so the figures can be read (and reproduced):
    (PostgreSQL): migrates, creates an organisation, imports the directory, then imports the
    tickets in a child process exactly as ``teamalign import tickets`` does. It prints the import's
    own time (parse, normalise, resolve requesters, business hours, persist — the ImportRun's
-   duration), tickets per second, and the child's peak resident memory (``ru_maxrss``). It then
+   duration), tickets per second, and the child's peak resident memory (``ru_maxrss``) beside the
+   peak of the process that reads the file (the import parses in a sandboxed child of its own,
+   which reports its ``ru_maxrss`` in the run's details). It then
    imports the same file again (nothing changes: the idempotent path).
 3. The engine alone: ``teamalign.calc.bench_business_hours.bench_engine``.
 4. The page: starts gunicorn (2 workers × 4 threads, as ``teamalign serve``) on 127.0.0.1 over
@@ -165,7 +167,9 @@ django.setup()
 from pathlib import Path
 from teamalign.orgs.import_runs import import_run_create, import_run_execute
 from teamalign.orgs.models import Organisation
+from teamalign.orgs.parsing import warm_up
 org = Organisation.objects.get(slug={org!r})
+warm_up()  # as `teamalign import` does: the parsing sandbox starts while the file is copied
 began = time.perf_counter()
 with open({path!r}, "rb") as source:
     run = import_run_create(organisation=org, kind="tickets", file_name=Path({path!r}).name, source=source,
@@ -176,7 +180,8 @@ Path(run.stored_path).unlink(missing_ok=True)
 print(json.dumps({{"status": run.status, "errors": run.errors, "rows": run.rows_read, "created": run.rows_created,
                   "updated": run.rows_updated, "unchanged": run.rows_unchanged, "seconds": run.details.get("seconds"),
                   "wall_seconds": round(wall, 2), "stage_seconds": run.details.get("stage_seconds"),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}}))
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                  "parse_peak_rss_mb": run.details.get("parse_peak_rss_mb")}}))
 """
 
 
@@ -190,7 +195,8 @@ def bench_backend(name: str, data_dir: Path, database_url: str | None, people: P
         raise RuntimeError(f"{name} import failed: {first['errors']}")
     first["tickets_per_second"] = round(rows / first["seconds"])
     say(f"  {name}: {first['tickets_per_second']:,} tickets/s ({first['seconds']} s for {rows:,}; "
-        f"{first['wall_seconds']} s with the file copy and start-up), peak RSS {first['peak_rss_mb']} MB")
+        f"{first['wall_seconds']} s with the file copy and start-up), peak RSS {first['peak_rss_mb']} MB "
+        f"(the file is read in a child process: {first['parse_peak_rss_mb']} MB)")
     say(f"  {name}: stages (s): " + ", ".join(f"{k} {v}" for k, v in (first.get("stage_seconds") or {}).items()))
     again = _child(_IMPORT.format(org=ORG, path=str(tickets)), env)
     again["tickets_per_second"] = round(rows / again["seconds"])
@@ -385,7 +391,9 @@ def _print_summary(console, figures: dict) -> None:
             run = figures[key]["import"]
             table.add_row(f"import, {label}", f"{run['tickets_per_second']:,} tickets/s ({run['seconds']} s)",
                           f"≥ {target:,}")
-            table.add_row(f"peak memory, {label}", f"{run['peak_rss_mb']} MB", "≤ 1,536 MB")
+            table.add_row(f"peak memory, {label}",
+                          f"{run['peak_rss_mb']} MB (reading the file, in its own process: "
+                          f"{run['parse_peak_rss_mb']} MB)", "≤ 1,536 MB")
             table.add_row(f"re-import (no change), {label}", f"{figures[key]['reimport']['seconds']} s", "")
             if "page" in figures[key]:
                 p = figures[key]["page"]

@@ -36,11 +36,16 @@ def resolve(requesters: pl.DataFrame, people: pl.DataFrame, rules: pl.DataFrame,
     """``requester_person_id``, ``requester_department_id``, ``requester_team_id`` per row.
 
     ``requesters`` has requester_email, requester_name, requester_location, requester_company
-    and requester_department (text as in the file, any may be null).
+    and requester_department (text as in the file, any may be null), and optionally
+    requester_id: a requester the file names only by the tool's user id (a Zendesk export
+    without side-loaded users) matches people and rules by that id as if it were the name.
     """
+    name = pl.col("requester_name")
+    if "requester_id" in requesters.columns:
+        name = pl.coalesce(name, pl.col("requester_id"))
     keys = requesters.select(
         normalised(pl.col("requester_email")).alias("k_email"),
-        normalised(pl.col("requester_name")).alias("k_requester_name"),
+        normalised(name).alias("k_requester_name"),
         normalised(pl.col("requester_department")).alias("k_requester_department"),
         normalised(pl.col("requester_location")).alias("k_location"),
         normalised(pl.col("requester_company")).alias("k_company"),
@@ -87,8 +92,9 @@ def resolve(requesters: pl.DataFrame, people: pl.DataFrame, rules: pl.DataFrame,
 def requester_label(requesters: pl.DataFrame) -> pl.Expr:
     """How a requester reads in lists: "Name <email>", or whichever the file has."""
     name, email = pl.col("requester_name"), pl.col("requester_email")
+    user = ("user " + pl.col("requester_id")) if "requester_id" in requesters.columns else pl.lit(None)
     return (pl.when(name.is_not_null() & email.is_not_null()).then(name + " <" + email + ">")
-            .otherwise(pl.coalesce(name, email, pl.lit(""))))
+            .otherwise(pl.coalesce(name, email, user, pl.lit(""))))
 
 
 def unresolved_summary(requesters: pl.DataFrame, department_ids: pl.Series, limit: int = 50) -> tuple[int, list[str]]:

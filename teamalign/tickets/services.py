@@ -23,7 +23,9 @@ from teamalign.calc.business_hours import BusinessHoursError
 from teamalign.calc.business_hours import Schedule as BusinessHours
 from teamalign.errors import ImportFileError, ValidationError
 from teamalign.orgs.import_runs import ImportResult, register_import_kind
+from teamalign.ingest import sandbox
 from teamalign.orgs.models import Department, ImportRun, Organisation, Person, Team
+from teamalign.orgs.parsing import parse_untrusted
 
 from . import bulk, derive, importers, requesters, sources
 from .models import (
@@ -38,6 +40,11 @@ from .models import (
 )
 
 Progress = Callable[[int, int], None]
+
+#: The ticket parser, as the sandbox names it (it runs in a child process), and the modules
+#: the sandbox's fork server loads once so that each parse starts with them.
+PARSE_TICKETS = "teamalign.tickets.importers:parse"
+sandbox.preload("teamalign.tickets.importers", *importers.module_names())
 
 DEFAULT_SCHEDULE_NAME = "Business hours"
 HOUR = 3600
@@ -271,12 +278,21 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
         if progress:
             progress(done // 2, max(total, 1))
 
+    def format_found(name: str) -> None:
+        # Known before the file is parsed, so that a failed run still says what it was.
+        if import_run is not None:
+            import_run.format = name
+
     try:
-        parsed = importers.parse(path, format=format or None, timezone=tz, mapping=mapping, progress=parse_progress)
+        parse = parse_untrusted(PARSE_TICKETS, file_name=file_name, kwargs={
+            "path": str(path), "file_name": file_name, "format": format or None, "timezone": tz,
+            "mapping": str(mapping) if isinstance(mapping, Path) else mapping},
+            callbacks={"progress": parse_progress, "on_format": format_found})
     except ImportFileError as exc:
         if not exc.file:
             exc.file = file_name
         raise
+    parsed: importers.ParsedTickets = parse.value
     clock.lap("parse")
     history = parsed.history
     tickets, bases, source_warnings = sources.first_responses(parsed)
@@ -294,8 +310,8 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
         bulk.lock_organisation(organisation.pk)
         policies_ensure_default(organisation)
         resolved = requesters.resolve(tickets.select(
-            "requester_email", "requester_name", "requester_location", "requester_company", "requester_department"),
-            *_directory_frames(organisation))
+            "requester_email", "requester_name", "requester_location", "requester_company", "requester_department",
+            "requester_id"), *_directory_frames(organisation))
         clock.lap("requesters")
         derived = _measure(tickets, history, _measurement_rules(organisation, as_of))
         clock.lap("business_hours")
@@ -361,7 +377,9 @@ def ticket_import(*, organisation: Organisation, path: Path | str, file_name: st
                       "open_tickets_measured_as_of": measured_at.describe(organisation.timezone),
                       "first_responses": sources.describe_bases(bases),
                       "unresolved_requesters": unresolved, "unresolved_requesters_top": top,
-                      "without_policy": no_policy, "stage_seconds": clock.laps}
+                      "without_policy": no_policy, "stage_seconds": clock.laps,
+                      "parse_peak_rss_mb": parse.peak_rss_mb, "parse_child_seconds": round(parse.seconds, 3),
+                      **parsed.details}
     if progress:
         progress(total, total)
     return result
@@ -400,7 +418,7 @@ def _differs(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.Series:
 
 def _details_json(tickets: pl.DataFrame) -> pl.Expr:
     fields = {"name": "requester_name", "email": "requester_email", "location": "requester_location",
-              "company": "requester_company", "department": "requester_department"}
+              "company": "requester_company", "department": "requester_department", "id": "requester_id"}
     return pl.struct(**{key: pl.col(column) for key, column in fields.items()}).struct.json_encode()
 
 
@@ -454,11 +472,12 @@ def tickets_recompute(organisation: Organisation) -> dict:
         if stored.height == 0:
             return {"tickets": 0, "updated": 0}
         details = stored["requester_details"].str.json_decode(pl.Struct({
-            "name": pl.Utf8, "email": pl.Utf8, "location": pl.Utf8, "company": pl.Utf8, "department": pl.Utf8}))
+            "name": pl.Utf8, "email": pl.Utf8, "location": pl.Utf8, "company": pl.Utf8, "department": pl.Utf8,
+            "id": pl.Utf8}))
         asked = details.struct.unnest().select(
             pl.col("email").alias("requester_email"), pl.col("name").alias("requester_name"),
             pl.col("location").alias("requester_location"), pl.col("company").alias("requester_company"),
-            pl.col("department").alias("requester_department"))
+            pl.col("department").alias("requester_department"), pl.col("id").alias("requester_id"))
         resolved = requesters.resolve(asked, *_directory_frames(organisation))
         history = bulk.load_history(organisation.pk).join(
             stored.select(pl.col("id").alias("ticket_id"), pl.col("key").alias("external_id")), on="ticket_id")

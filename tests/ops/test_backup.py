@@ -8,7 +8,6 @@ import io
 import json
 import stat
 import tarfile
-from pathlib import Path
 
 import pytest
 from django.apps import apps

@@ -6,6 +6,10 @@ import pytest
 
 from teamalign.errors import ImportFileError
 from teamalign.orgs.importers.people_csv import parse_people
+
+
+def parse_people_rows(path):
+    return parse_people(path).rows
 from teamalign.orgs.models import Department, Person, Team
 from teamalign.orgs.services import people_import
 from tests.conftest import PEOPLE_ROWS
@@ -62,9 +66,6 @@ BAD_FILES = {
     "an email that is too long": (
         [HEADER, f"Nina Nilsen,{'n' * 250}@acme.example,Sales,Field,Rep,no"],
         ["people.csv", "row 2", "column 'email'", "longer than 254"]),
-    "non-UTF-8 text": (
-        "name,email\nJos\xe9 Lopez,jose@acme.example\n".encode("latin-1"),
-        ["people.csv", "not UTF-8", "CSV UTF-8"]),
     "an empty file": (b"", ["people.csv", "the file is empty"]),
     "a file of blank lines": (b"\n\n  \n", ["people.csv", "the file is empty"]),
     "a header and no people": ([HEADER], ["people.csv", "no people"]),
@@ -73,7 +74,12 @@ BAD_FILES = {
         ["name,email,e-mail", "Nina,nina@acme.example,nina@acme.example"],
         ["people.csv", "both 'email' and 'e-mail'", "keep one"]),
     "ragged lines": (
-        ["name,email", "Nina,nina@acme.example,extra,fields"], ["people.csv", "cannot read the file as CSV"]),
+        ["name,email", "Nina,nina@acme.example,extra,fields"],
+        ["people.csv", "row 2", "this row has 4 values but the header has 2 columns"]),
+    "a million columns": (
+        ",".join(["name", "email"] + [f"c{i}" for i in range(1_000_000)]).encode(),
+        ["people.csv", "the first line is longer than 1 MB"]),
+    "binary garbage": (bytes(range(1, 256)) * 40, ["people.csv", "not a text export"]),
 }
 
 
@@ -164,8 +170,50 @@ def test_it_matches_header_synonyms_case_insensitively(cast, people_csv):
 @pytest.mark.parametrize("header", ["display_name,work email", "Employee Name,User Principal Name",
                                     "name,mail", "Name,UPN", "fullname,emailaddress"])
 def test_more_synonyms_for_name_and_email(header, people_csv):
-    rows = parse_people(people_csv([header, "Nina Nilsen,nina@acme.example"]))
+    rows = parse_people_rows(people_csv([header, "Nina Nilsen,nina@acme.example"]))
     assert [(r.name, r.email) for r in rows] == [("Nina Nilsen", "nina@acme.example")]
+
+
+def test_a_windows_1252_file_is_read_with_a_warning(cast, people_csv):
+    path = people_csv("name,email,title\nJos\xe9 Lopez,jose@acme.example,Jefe de almac\xe9n\n".encode("cp1252"))
+    result = people_import(organisation=cast.acme, path=path, file_name="people.csv")
+    assert result.created == 1
+    assert Person.objects.get(organisation=cast.acme, email="jose@acme.example").name == "José Lopez"
+    assert any("not UTF-8; it was read as Windows-1252" in w for w in result.warnings)
+
+
+def test_a_header_written_twice_is_merged_and_disagreements_are_a_warning(cast, people_csv):
+    path = people_csv(["name,email,department,department", "Nina,nina@acme.example,Sales,",
+                       "Pavel,pavel@acme.example,Sales,Logistics"])
+    result = people_import(organisation=cast.acme, path=path, file_name="people.csv")
+    assert result.created == 2
+    assert Person.objects.get(organisation=cast.acme, email="pavel@acme.example").department.name == "Sales"
+    assert result.warnings == [
+        "the column 'department' appears 2 times (columns 3 and 4) and 1 row(s) hold different values "
+        "in the copies; the first non-empty value was used (first in row 3: 'Sales' / 'Logistics')"]
+
+
+def test_a_long_title_is_cut_with_a_warning(cast, people_csv):
+    path = people_csv(["name,email,title", f"Nina,nina@acme.example,{'T' * 5000}"])
+    result = people_import(organisation=cast.acme, path=path, file_name="people.csv")
+    assert Person.objects.get(organisation=cast.acme, email="nina@acme.example").title == "T" * 200
+    assert result.warnings == ["1 job title value(s) were longer than 200 characters and were cut to 200"]
+
+
+def test_an_excel_directory_is_read(cast, tmp_path):
+    from tests.xlsx import write_xlsx
+
+    path = tmp_path / "people.xlsx"
+    write_xlsx(path, [["Name", "Work email", "Department"], ["Nina Nilsen", "nina@acme.example", "Sales"]])
+    result = people_import(organisation=cast.acme, path=path, file_name="HR export.xlsx")
+    assert result.created == 1
+
+
+def test_errors_name_the_file_as_the_user_named_it(cast, people_csv):
+    path = people_csv(["name,email", "Nina,not-an-email"], name="dabaa0a0147e9115-export.csv")
+    with pytest.raises(ImportFileError) as raised:
+        people_import(organisation=cast.acme, path=path, file_name="export.csv")
+    assert str(raised.value).startswith("export.csv, row 2, column 'email'")
 
 
 def test_it_reads_semicolon_separated_files(cast, people_csv):
@@ -176,7 +224,7 @@ def test_it_reads_semicolon_separated_files(cast, people_csv):
 
 
 def test_it_reads_tab_separated_files(people_csv):
-    rows = parse_people(people_csv(["name\temail\tleader", "Nina Nilsen\tnina@acme.example\tyes"]))
+    rows = parse_people_rows(people_csv(["name\temail\tleader", "Nina Nilsen\tnina@acme.example\tyes"]))
     assert rows[0].is_leader is True
 
 
@@ -190,7 +238,7 @@ def test_it_skips_blank_lines_and_keeps_spreadsheet_row_numbers(people_csv):
     path = people_csv("name,email\nNina,nina@acme.example\n\nBad,not-an-email\n\n")
     with pytest.raises(ImportFileError, match="row 4"):
         parse_people(path)
-    rows = parse_people(people_csv("name,email\nNina,nina@acme.example\n\nPavel,pavel@acme.example\n\n\n"))
+    rows = parse_people_rows(people_csv("name,email\nNina,nina@acme.example\n\nPavel,pavel@acme.example\n\n\n"))
     assert [r.row for r in rows] == [2, 4]
 
 
@@ -198,12 +246,12 @@ def test_it_skips_blank_lines_and_keeps_spreadsheet_row_numbers(people_csv):
                                               ("x", True), ("no", False), ("n", False), ("false", False),
                                               ("0", False), ("", False)])
 def test_it_understands_the_usual_leader_words(word, leader, people_csv):
-    rows = parse_people(people_csv(["name,email,leader", f"Nina,nina@acme.example,{word}"]))
+    rows = parse_people_rows(people_csv(["name,email,leader", f"Nina,nina@acme.example,{word}"]))
     assert rows[0].is_leader is leader
 
 
 def test_it_trims_spaces_and_lowercases_emails(people_csv):
-    rows = parse_people(people_csv(["name,email,department", "  Nina Nilsen ,  Nina@ACME.example ,  Sales "]))
+    rows = parse_people_rows(people_csv(["name,email,department", "  Nina Nilsen ,  Nina@ACME.example ,  Sales "]))
     assert (rows[0].name, rows[0].email, rows[0].department) == ("Nina Nilsen", "nina@acme.example", "Sales")
 
 

@@ -38,12 +38,22 @@ def test_it_reads_a_ticket_export(fresh):
         "first_response_at": datetime(2026, 2, 25, 21, 39, 11, tzinfo=UTC),
         "resolved_at": datetime(2026, 2, 26, 7, 55, 40, tzinfo=UTC),
         "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
-        "feedback_rating": None, "source_response_seconds": 22 * 60,
-        "source_resolution_seconds": (60 + 55) * 60,
-        "source_response_business_seconds": None, "source_resolution_business_seconds": None,
-        "source_response_breached": None, "source_resolution_breached": None,
+        "feedback_rating": None, "requester_id": None,
+        # Freshservice's durations are business hours under the SLA policy; no calendar ones.
+        "source_response_seconds": None, "source_resolution_seconds": None,
+        "source_response_business_seconds": 22 * 60,
+        "source_resolution_business_seconds": (60 + 55) * 60,
+        "source_response_breached": False, "source_resolution_breached": False,
         "source_row": 2,
     }
+    assert fresh.has_first_response
+
+
+def test_the_sla_verdicts_are_kept(fresh):
+    verdicts = {r[0]: r[1:] for r in fresh.tickets.select(
+        "external_id", "source_response_breached", "source_resolution_breached").iter_rows()}
+    assert verdicts["INC-1044"] == (True, True)      # "SLA Violated" twice
+    assert verdicts["INC-1043"] == (False, None)     # still open: no resolution verdict
 
 
 def test_freshservice_values_are_normalised(fresh):
@@ -59,7 +69,8 @@ def test_freshservice_values_are_normalised(fresh):
 
 def test_reported_durations_accept_clock_and_decimal_hours(fresh):
     durations = {r[0]: r[1:] for r in fresh.tickets.select(
-        "external_id", "source_response_seconds", "source_resolution_seconds").iter_rows()}
+        "external_id", "source_response_business_seconds", "source_resolution_business_seconds")
+        .iter_rows()}
     assert durations["INC-1044"] == (36 * 60, (2 * 60 + 14) * 60)   # "00:36", "2:14"
     assert durations["SR-79"] == (2 * 60, 30 * 3600)                # "30:00" hours
     assert durations["INC-1046"] == (288, 612)                      # "0.08", "0.17" hours
@@ -100,12 +111,12 @@ def test_a_missing_required_column_is_named(tmp_path):
     assert caught.value.column == "Status"
 
 
-def test_a_duplicated_header_that_is_read_is_an_error(tmp_path):
+def test_a_header_written_twice_is_merged(tmp_path):
     path = write(tmp_path, "Ticket Id,Subject,Status,Priority,Created Time,Created Time\n"
-                 "INC-1,Printer,Open,Low,2026-02-25 22:17:05,2026-02-25 22:17:05\n")
-    with pytest.raises(ImportFileError) as caught:
-        importers.parse(path)
-    assert caught.value.column == "Created Time"
+                 "INC-1,Printer,Open,Low,,2026-02-25 22:17:05\n")
+    result = importers.parse(path)
+    assert result.tickets["opened_at"].to_list() == [datetime(2026, 2, 25, 22, 17, 5, tzinfo=UTC)]
+    assert result.warnings == []
 
 
 def test_unreadable_durations_are_a_warning(tmp_path):
@@ -113,11 +124,11 @@ def test_unreadable_durations_are_a_warning(tmp_path):
                  "First Response Time (in hrs)\nINC-1,Printer,Open,Low,2026-02-25 22:17:05,"
                  "soon\n")
     result = importers.parse(path)
-    assert result.tickets["source_response_seconds"].to_list() == [None]
+    assert result.tickets["source_response_business_seconds"].to_list() == [None]
     assert result.warnings == ["1 value(s) of 'First Response Time (in hrs)' are not hours "
                                "(first: 'soon' in row 2); they were ignored"]
 
 
-def test_a_header_without_rows_gives_no_tickets(tmp_path):
-    result = importers.parse(write(tmp_path, HEADER))
-    assert result.tickets.height == 0
+def test_a_header_without_rows_is_an_error(tmp_path):
+    with pytest.raises(ImportFileError, match="has a header but no data rows"):
+        importers.parse(write(tmp_path, HEADER))

@@ -60,9 +60,21 @@ def test_issue_types_map_to_kinds_and_unknown_ones_are_requests(jira):
     assert (kinds["ITSM-104"], kinds["ITSM-105"], kinds["ITSM-106"], kinds["ITSM-107"]) == (
         "incident", "request", "change", "problem")
     assert kinds["ITSM-111"] == "request"
-    assert jira.warnings == ["ticket types not recognised, imported as 'request': "
-                             "'Emailed request' (1 row); map them in a mapping file "
-                             "([values.kind])"]
+    assert jira.warnings[0] == ("ticket types not recognised, imported as 'request': "
+                                "'Emailed request' (1 row); map them in a mapping file "
+                                "([values.kind])")
+
+
+def test_states_mapped_by_a_guess_are_listed_with_counts_and_the_override(jira):
+    guessed = [w for w in jira.warnings if "mapped by a guess" in w]
+    assert guessed == [
+        "state labels this tool does not define were mapped by a guess from their wording: "
+        "'Awaiting CAB approval' → on_hold (1 row), 'Triaged by L2' → in_progress (1 row, from "
+        "its status category). If a guess is wrong, map the label in a mapping file, e.g. "
+        "[values.state] \"Awaiting CAB approval\" = \"in_progress\""]
+    assert jira.details["states_guessed"] == [
+        {"label": "Awaiting CAB approval", "state": "on_hold", "rows": 1, "how": "wording"},
+        {"label": "Triaged by L2", "state": "in_progress", "rows": 1, "how": "status category"}]
 
 
 def test_stars_become_the_zero_to_ten_scale(jira):
@@ -118,14 +130,16 @@ def test_24_hour_locale_dates_and_merged_components(tmp_path):
         (datetime(2026, 2, 26, 8, 5, tzinfo=UTC), "Hardware", "resolved")]
 
 
-def test_a_repeated_single_value_column_is_an_error(tmp_path):
+def test_a_repeated_single_value_column_is_merged_and_a_conflict_is_a_warning(tmp_path):
     text = jira_csv(BASE + ["Status"],
                     ["Printer", "IT-1", "Incident", "Open", "Medium", "25/Feb/26 10:17 PM",
-                     "Closed"])
-    with pytest.raises(ImportFileError) as caught:
-        importers.parse(write(tmp_path, text))
-    assert caught.value.column == "Status"
-    assert "appears 2 times" in caught.value.message
+                     "Closed"],
+                    ["Scanner", "IT-2", "Incident", "", "Medium", "25/Feb/26 10:18 PM", "Closed"])
+    result = importers.parse(write(tmp_path, text))
+    assert result.tickets["state_raw"].to_list() == ["Open", "Closed"]
+    assert result.warnings == [
+        "the column 'Status' appears 2 times (columns 4 and 7) and 1 row(s) hold different values "
+        "in the copies; the first non-empty value was used (first in row 2: 'Open' / 'Closed')"]
 
 
 def test_a_missing_created_column_is_named(tmp_path):
@@ -160,16 +174,15 @@ def test_an_unknown_status_without_category_needs_a_mapping(tmp_path):
 def test_unreadable_sla_values_and_odd_ratings_are_warnings(tmp_path):
     text = jira_csv(BASE + ["Custom field (Time to first response)", "Satisfaction rating"],
                     ["Printer", "IT-1", "Incident", "Open", "Medium", "25/Feb/26 10:17 PM",
-                     "2h 30m", "7"])
+                     "soon", "7"])
     result = importers.parse(write(tmp_path, text))
     assert result.source_timestamps["sla_remaining_seconds"]["time_to_first_response"] \
         .to_list() == [None]
     assert result.tickets["feedback_rating"].to_list() == [None]
-    assert any("are not hh:mm (first: '2h 30m' in row 2)" in w for w in result.warnings)
+    assert any("are not hh:mm (first: 'soon' in row 2)" in w for w in result.warnings)
     assert any("outside 1–5" in w for w in result.warnings)
 
 
-def test_a_header_without_issues_gives_no_tickets(tmp_path):
-    result = importers.parse(write(tmp_path, jira_csv(BASE)))
-    assert result.tickets.height == 0
-    assert result.warnings == ["the file has a header but no data rows"]
+def test_a_header_without_issues_is_an_error(tmp_path):
+    with pytest.raises(ImportFileError, match="jira.csv: the file has a header but no data rows"):
+        importers.parse(write(tmp_path, jira_csv(BASE)))

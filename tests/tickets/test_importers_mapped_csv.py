@@ -47,7 +47,7 @@ def test_a_mapping_reads_a_csv_from_any_tool(topdesk):
         "first_response_at": datetime(2026, 2, 27, 6, 34, tzinfo=UTC),
         "resolved_at": datetime(2026, 2, 27, 8, 12, tzinfo=UTC),
         "closed_at": datetime(2026, 3, 1, 8, 12, tzinfo=UTC),
-        "reassignment_count": 1, "reopen_count": 0, "feedback_rating": 2,
+        "reassignment_count": 1, "reopen_count": 0, "feedback_rating": 2, "requester_id": None,
         "source_response_seconds": 0, "source_resolution_seconds": 12 * 60,
         "source_response_business_seconds": None, "source_resolution_business_seconds": None,
         "source_response_breached": None, "source_resolution_breached": None,

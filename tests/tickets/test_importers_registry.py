@@ -38,7 +38,7 @@ ALL_FIXTURES = [*FIXTURES, "topdesk_calls.csv"]
 
 def test_it_discovers_every_format_module():
     assert importers.formats() == [
-        "freshservice-csv", "jira-csv", "mapped-csv", "servicenow-csv",
+        "freshdesk-csv", "freshservice-csv", "jira-csv", "mapped-csv", "servicenow-csv",
         "servicenow-eventlog", "servicenow-xlsx", "zendesk-csv", "zendesk-json"]
 
 

@@ -40,11 +40,13 @@ def test_it_reads_every_field_of_a_list_export(incidents):
         "resolved_at": datetime(2026, 2, 2, 10, 41, 52, tzinfo=UTC),
         "closed_at": datetime(2026, 2, 7, 9, 0, 11, tzinfo=UTC),
         "reassignment_count": 0, "reopen_count": 0, "feedback_rating": None,
+        "requester_id": None,
         "source_response_seconds": None, "source_resolution_seconds": None,
         "source_response_business_seconds": None, "source_resolution_business_seconds": None,
         "source_response_breached": None, "source_resolution_breached": None,
         "source_row": 2,
     }
+    assert not incidents.has_first_response  # a list export has no first response at all
 
 
 def test_states_priorities_and_counts_are_normalised(incidents):
@@ -139,22 +141,24 @@ def test_a_bad_date_names_row_column_and_value(tmp_path):
     assert "'2026-13-02 08:00:00'" in caught.value.message
 
 
-def test_a_duplicated_header_is_an_error_only_when_it_is_read(tmp_path):
+def test_a_duplicated_header_is_merged_and_disagreements_are_a_warning(tmp_path):
     path = write(tmp_path, "number,priority,opened_at,priority,state\n"
-                 "INC1,4 - Low,2026-02-02 08:00:00,3 - Moderate,New\n")
-    with pytest.raises(ImportFileError) as caught:
-        importers.parse(path)
-    assert caught.value.column == "priority"
-    assert "appears 2 times" in caught.value.message
+                 "INC1,4 - Low,2026-02-02 08:00:00,3 - Moderate,New\n"
+                 "INC2,,2026-02-02 08:00:00,3 - Moderate,New\n")
+    result = importers.parse(path)
+    assert result.tickets["priority"].to_list() == [4, 3]
+    assert result.warnings == [
+        "the column 'priority' appears 2 times (columns 2 and 4) and 1 row(s) hold different "
+        "values in the copies; the first non-empty value was used (first in row 2: '4 - Low' / "
+        "'3 - Moderate')"]
     unused = write(tmp_path, "number,u_note,opened_at,u_note,state\n"
                    "INC1,a,2026-02-02 08:00:00,b,New\n", name="unused.csv")
     assert importers.parse(unused).tickets.height == 1
 
 
-def test_a_header_without_rows_gives_no_tickets_and_says_so(tmp_path):
-    result = importers.parse(write(tmp_path, HEADER))
-    assert result.tickets.height == 0
-    assert result.warnings == ["the file has a header but no data rows"]
+def test_a_header_without_rows_is_an_error(tmp_path):
+    with pytest.raises(ImportFileError, match="has a header but no data rows"):
+        importers.parse(write(tmp_path, HEADER))
 
 
 def test_an_unknown_state_is_rejected_naming_row_column_and_label(tmp_path):

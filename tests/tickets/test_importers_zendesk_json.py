@@ -44,11 +44,15 @@ def test_it_reads_tickets_with_side_loads_and_metrics(zendesk):
         "first_response_at": datetime(2026, 2, 25, 21, 39, 5, tzinfo=UTC),  # +22 min
         "resolved_at": datetime(2026, 2, 26, 7, 55, 40, tzinfo=UTC),
         "closed_at": None, "reassignment_count": 0, "reopen_count": 0,
-        "feedback_rating": 10, "source_response_seconds": 0,
-        "source_resolution_seconds": 115 * 60, "source_response_business_seconds": None, "source_resolution_business_seconds": None,
+        "feedback_rating": 10, "requester_id": "372001",
+        # Zendesk's own durations: calendar and business minutes, kept apart.
+        "source_response_seconds": 22 * 60, "source_response_business_seconds": 0,
+        "source_resolution_seconds": 638 * 60, "source_resolution_business_seconds": 115 * 60,
         "source_response_breached": None, "source_resolution_breached": None,
         "source_row": 1,
     }
+    assert zendesk.has_first_response
+    assert "first-reply time" in zendesk.details["first_response_from"]
 
 
 def test_zendesk_values_are_normalised(zendesk):
@@ -85,7 +89,8 @@ def test_a_bare_list_of_tickets_is_read_without_names(payload, tmp_path):
     row = ticket(result, "5101")
     assert row["requester_email"] is None
     assert row["assignment_group"] == "360102"  # the id stands in for the missing name
-    assert row["source_resolution_seconds"] == 115 * 60
+    assert row["requester_id"] == "372001"  # kept, so a rule can place the requester
+    assert row["source_resolution_business_seconds"] == 115 * 60
 
 
 def write(tmp_path, document) -> object:
@@ -142,7 +147,6 @@ def test_malformed_json_and_shapes_are_errors(tmp_path):
     assert caught.value.row == 2
 
 
-def test_an_empty_ticket_list_gives_no_tickets(tmp_path):
-    result = importers.parse(write(tmp_path, {"tickets": [], "users": []}))
-    assert result.tickets.height == 0
-    assert result.warnings == ["the file has a header but no data rows"]
+def test_an_empty_ticket_list_is_an_error(tmp_path):
+    with pytest.raises(ImportFileError, match="the file holds no tickets"):
+        importers.parse(write(tmp_path, {"tickets": [], "users": []}))

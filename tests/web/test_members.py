@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from teamalign.orgs.models import Membership, User
+from teamalign.orgs.models import Membership
 
 pytestmark = pytest.mark.django_db
 

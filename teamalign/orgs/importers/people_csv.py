@@ -1,6 +1,6 @@
-"""People directory CSV (an HR system's or identity provider's export) → validated rows.
+"""People directory (an HR system's or identity provider's export) → validated rows.
 
-Columns, matched case-insensitively and ignoring spaces, dashes and underscores:
+Columns, matched case-insensitively and ignoring spaces, dashes, underscores and dots:
 
 | field      | required | accepted headers |
 |------------|----------|------------------|
@@ -11,22 +11,27 @@ Columns, matched case-insensitively and ignoring spaces, dashes and underscores:
 | title      | no       | title, job title, position |
 | leader     | no       | leader, is leader, people leader, is manager, manages people |
 
-`leader` takes yes/no, true/false, y/n, 1/0 or empty (no). Other columns are ignored. The
-file may be comma-, semicolon- or tab-separated, UTF-8 with or without a byte-order mark.
+`leader` takes yes/no, true/false, y/n, 1/0, x or empty (no). Other columns are ignored. The
+file is read through :mod:`teamalign.ingest`: comma-, semicolon-, tab- or pipe-separated
+text in UTF-8 (with or without a byte-order mark), UTF-16 or Windows-1252 (with a warning),
+or the first sheet of an Excel workbook. A header repeated (two "Department" columns) is
+merged, with a warning where the copies disagree; two *different* headers that both look
+like one field is an error. Titles longer than 200 characters are cut, with a warning.
 Pure parsing: no database here; `orgs.services.people_import` writes the rows.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from teamalign.errors import ImportFileError
+from teamalign.ingest import read_table, sniff
+from teamalign.ingest.read import tabular_error
+from teamalign.ingest.table import ROW, cap_text
 
 FIELDS = {
     "name": ("name", "fullname", "displayname", "employeename"),
@@ -40,6 +45,8 @@ REQUIRED = ("name", "email")
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_MAX = 200
+EMAIL_MAX = 254
 
 
 @dataclass(frozen=True)
@@ -53,90 +60,86 @@ class PersonRow:
     is_leader: bool
 
 
+@dataclass
+class ParsedPeople:
+    """The people of a file, with what the reader had to say about it."""
+
+    rows: list[PersonRow]
+    warnings: list[str] = field(default_factory=list)
+    rows_rejected: int = 0
+
+
 def _key(header: str) -> str:
     return re.sub(r"[\s_\-.]+", "", header.strip().lower())
 
 
-def _decode(data: bytes, file_name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'", file=file_name
-        ) from None
-
-
-def parse_people(path: Path | str, *, file_name: str | None = None) -> list[PersonRow]:
-    path = Path(path)
-    file_name = file_name or path.name
-    text = _decode(path.read_bytes(), file_name)
-    if not text.strip():
-        raise ImportFileError("the file is empty", file=file_name)
-    first_line = text.splitlines()[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        frame = pl.read_csv(io.StringIO(text), separator=delimiter, infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        raise ImportFileError(f"cannot read the file as CSV: {exc}", file=file_name) from None
-
-    columns: dict[str, str] = {}
-    for header in frame.columns:
-        for field, synonyms in FIELDS.items():
+def parse_people(path: Path | str, *, file_name: str | None = None) -> ParsedPeople:
+    """Read and validate a directory export; ``file_name`` is how the user named it."""
+    snf = sniff(path, name=file_name)
+    if not snf.tabular:
+        raise tabular_error(snf, "a people directory import")
+    matched: dict[str, str] = {}
+    for header in snf.header:
+        for fld, synonyms in FIELDS.items():
             if _key(header) in synonyms:
-                if field in columns:
+                # The same header twice is one column written twice (merged below); two
+                # different headers for one field leave us guessing which is right.
+                if fld in matched and matched[fld].strip() != header.strip():
                     raise ImportFileError(
-                        f"both '{columns[field]}' and '{header}' look like the {field} column; keep one",
-                        file=file_name, column=header)
-                columns[field] = header
-    for field in REQUIRED:
-        if field not in columns:
+                        f"both '{matched[fld]}' and '{header}' look like the {fld} column; keep one",
+                        file=snf.name, column=header)
+                matched.setdefault(fld, header)
+    for fld in REQUIRED:
+        if fld not in matched:
+            found = ", ".join(h for h in snf.header[:30] if h)
             raise ImportFileError(
-                f"no {field} column; expected one of the headers: {', '.join(FIELDS[field])} "
-                f"(found: {', '.join(frame.columns)})", file=file_name, column=field)
-
-    values = {field: [("" if v is None else v.strip()) for v in frame[header].to_list()]
-              for field, header in columns.items()}
-    n = frame.height
+                f"no {fld} column; expected one of the headers: {', '.join(FIELDS[fld])} "
+                f"(found: {found})", file=snf.name, column=fld)
+    table, columns = read_table(snf, FIELDS, key=_key, all_columns=True, allow_empty=True)
+    if table.height == 0:
+        raise ImportFileError("the file has a header but no people", file=snf.name)
+    warnings = list(table.warnings)
+    frame = table.df.select(
+        pl.col(ROW),
+        *((pl.col(columns[f]) if f in columns else pl.lit(None, dtype=pl.Utf8))
+          .str.strip_chars().fill_null("").alias(f) for f in FIELDS))
+    frame = frame.with_columns(cap_text(frame["title"], NAME_MAX, label="job title", warnings=warnings))
+    headers = {f: table.header_of(columns[f]) for f in columns}
     rows: list[PersonRow] = []
     seen: dict[str, int] = {}
-    for i in range(n):
-        row_number = i + 2
+    for values in frame.iter_rows(named=True):
+        row_number = values[ROW]
 
-        def fail(field: str, message: str) -> None:
-            raise ImportFileError(message, file=file_name, row=row_number, column=columns.get(field, field))
+        def fail(fld: str, message: str) -> None:
+            raise ImportFileError(message, file=snf.name, row=row_number,
+                                  column=headers.get(fld, fld))
 
-        if not any(column[i] for column in values.values()):
-            continue  # a blank line (often at the end of a hand-edited file) is not a person
-        name = values["name"][i]
-        email = values["email"][i].lower()
+        name, raw_email = values["name"], values["email"]
+        email = raw_email.lower()
         if not name:
             fail("name", "the name is empty")
         if not EMAIL_RE.match(email):
-            fail("email", f"'{values['email'][i]}' is not an email address")
-        if len(email) > 254:
-            fail("email", "the email address is longer than 254 characters")
+            fail("email", f"'{raw_email}' is not an email address")
+        if len(email) > EMAIL_MAX:
+            fail("email", f"the email address is longer than {EMAIL_MAX} characters")
         if email in seen:
             fail("email", f"{email} appears again (first on row {seen[email]})")
         seen[email] = row_number
-        department = values.get("department", [""] * n)[i]
-        team = values.get("team", [""] * n)[i]
+        department, team = values["department"], values["team"]
         if team and not department:
             fail("department", f"team '{team}' needs a department")
-        leader_word = values.get("leader", [""] * n)[i].lower()
+        leader_word = values["leader"].lower()
         if leader_word in TRUE_WORDS:
             is_leader = True
         elif leader_word in FALSE_WORDS:
             is_leader = False
         else:
-            fail("leader", f"'{leader_word}' is not yes/no")
-        for field, value in (("name", name), ("department", department), ("team", team)):
-            if len(value) > 200:
-                fail(field, f"the {field} is longer than 200 characters")
-        rows.append(PersonRow(row=row_number, name=name, email=email, department=department, team=team,
-                              title=values.get("title", [""] * n)[i][:200], is_leader=is_leader))
-    if not rows:
-        raise ImportFileError("the file has a header but no people", file=file_name)
-    return rows
+            fail("leader", f"'{values['leader']}' is not yes/no")
+        # Names identify departments and teams: cutting them could merge two; so too long
+        # is an error here, where a title is simply cut.
+        for fld, value in (("name", name), ("department", department), ("team", team)):
+            if len(value) > NAME_MAX:
+                fail(fld, f"the {fld} is longer than {NAME_MAX} characters")
+        rows.append(PersonRow(row=row_number, name=name, email=email, department=department,
+                              team=team, title=values["title"], is_leader=is_leader))
+    return ParsedPeople(rows=rows, warnings=warnings, rows_rejected=table.rows_rejected)

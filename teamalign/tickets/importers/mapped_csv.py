@@ -1,4 +1,4 @@
-"""Any ticket CSV, read through a mapping file that says which column is which.
+"""Any ticket CSV (or Excel sheet), read through a mapping file that says which column is which.
 
 For tools without a built-in importer (Ivanti, TOPdesk, ManageEngine, a home-made
 tracker, a spreadsheet): the mapping names the columns, the date format and how
@@ -40,9 +40,16 @@ Mapping file format (TOML shown; the same keys as a JSON object work too)::
     closed_at = "Closed"
     reassignment_count = "Escalations"
     reopen_count = "Reopened"
+    updated_at = "Last changed"         # when each ticket last changed: dates the export,
+                                        # so open tickets' ages are measured as of it
+    requester_id = "Caller id"
     feedback_rating = "Rating"          # whole numbers 0..10
-    source_response_seconds = "Response time"      # in duration_unit
-    source_resolution_seconds = "Resolution time"  # in duration_unit
+    source_response_seconds = "Response time"      # calendar time, in duration_unit
+    source_resolution_seconds = "Resolution time"  # calendar time, in duration_unit
+    source_response_business_seconds = "Response (business)"     # business time
+    source_resolution_business_seconds = "Resolution (business)"
+    source_response_breached = "Response SLA"      # the tool's verdict: breached/met,
+    source_resolution_breached = "Resolution SLA"  # yes/no, true/false, SLA violated…
 
     [values.state]                      # label (case/space-insensitive) = state
     "Logged" = "new"
@@ -63,29 +70,40 @@ Labels not in ``[values]`` go through the same built-in rules as every format
 ``priority`` and ``state`` name the label columns; every other field names the
 column holding its value. The ``[values]`` tables and ``default_kind`` also work
 with the built-in formats, e.g. to map a custom Jira status.
+
+A mapping that names neither ``first_response_at`` nor ``source_response_seconds`` (nor the
+business one) says the file has no first-response information: response figures are then
+"not measured". Durations may be written ``hh:mm``, ``1h 30m`` or as numbers in
+``duration_unit`` (with the file's decimal separator).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from teamalign.errors import ImportFileError
+from teamalign.ingest.dates import ISO_WITH_OFFSET, max_timestamp, parse_datetimes
+from teamalign.ingest.numbers import duration_seconds, parse_whole_numbers
+from teamalign.ingest.table import first_true, row_error, text_values
 
 from . import base
 from .base import ParsedTickets, ProgressCallback, Sniff
+from .mapping import load_mapping
+from .vocabulary import StateGuesses, normalise_verdicts
 
 FORMAT = "mapped-csv"
 SOURCE = "csv"
-LABEL = "Any CSV, through a mapping file (JSON or TOML)"
+LABEL = "Any CSV or Excel sheet, through a mapping file (JSON or TOML)"
 DETECT_ORDER = 1000
 
 REQUIRED = ("external_id", "opened_at", "state_raw")
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-                        base.ISO_WITH_OFFSET)
+                        ISO_WITH_OFFSET)
 #: Fields whose mapping key differs from the parser's column name.
 RENAMED = {"priority": "priority_raw", "state": "state_raw"}
+DURATIONS = ("source_response_seconds", "source_resolution_seconds",
+             "source_response_business_seconds", "source_resolution_business_seconds")
+VERDICTS = ("source_response_breached", "source_resolution_breached")
 
 
 def detect(snf: Sniff) -> bool:
@@ -93,58 +111,70 @@ def detect(snf: Sniff) -> bool:
     return False
 
 
-def parse(path: str | Path, *, timezone: str = "UTC", mapping=None,
+def parse(snf: Sniff, *, timezone: str = "UTC", mapping=None,
           progress: ProgressCallback | None = None) -> ParsedTickets:
-    loaded = base.load_mapping(mapping)
+    loaded = load_mapping(mapping)
     if loaded is None or not loaded.columns:
         raise ImportFileError("the mapped-csv format needs a mapping file that declares "
                               "[columns] (see the mapped_csv module documentation)")
     if not loaded.source:
         raise ImportFileError("mapping: 'source' is required (the tool the tickets come "
                               "from, e.g. \"topdesk\")", file=loaded.file)
-    snf = base.sniff(path)
-    if snf.kind != "csv":
-        raise ImportFileError(f"the mapped-csv format reads CSV files; this looks like "
-                              f"{snf.kind.upper()}", file=snf.name)
     spec = {RENAMED.get(f, f): (header,) for f, header in loaded.columns.items()}
     for field in REQUIRED:
         if field not in spec:
             key = {v: k for k, v in RENAMED.items()}.get(field, field)
             raise ImportFileError(f"mapping: [columns] must name the '{key}' column",
                                   file=loaded.file)
-    # Every column the mapping names must exist: a typo would otherwise silently
-    # import nothing for that field.
-    table, cols = base.read_csv_table(
-        snf, spec, required=tuple(spec), null_values=loaded.null_values,
-        delimiter=loaded.delimiter, encoding=loaded.encoding)
+    # Every column the mapping names must exist: a typo would otherwise silently import
+    # nothing for that field.
+    table, cols = base.read_export(snf, spec, format=FORMAT, mapping=loaded, required=tuple(spec))
     rows_read = table.height + table.rows_rejected
     total = table.height
     base.report_progress(progress, total // 4, total)
     warnings: list[str] = []
+    guesses = StateGuesses()
 
-    dates = base.parse_datetimes(
-        table, {f: cols[f] for f in base.DATE_FIELDS if f in cols},
-        loaded.date_formats or DEFAULT_DATE_FORMATS, timezone=timezone)
+    dates = parse_datetimes(
+        table, {f: cols.get(f) for f in (*base.DATE_FIELDS, "updated_at")},
+        loaded.date_formats or DEFAULT_DATE_FORMATS, timezone=timezone, required=("opened_at",))
     base.report_progress(progress, total // 2, total)
 
     frame = base.shape_tickets(table, cols, dates, mapping=loaded, warnings=warnings,
-                               default_kind="incident")
-    unit = loaded.duration_seconds
+                               default_kind="incident", guesses=guesses)
     frame = frame.with_columns(
-        base.parse_ints(table, cols.get("feedback_rating"), dtype=pl.Int8,
-                        what="a rating from 0 to 10").alias("feedback_rating"),
-        (base.parse_ints(table, cols.get("source_response_seconds"), dtype=pl.Int64,
-                         what="a whole duration") * unit).alias("source_response_seconds"),
-        (base.parse_ints(table, cols.get("source_resolution_seconds"), dtype=pl.Int64,
-                         what="a whole duration") * unit).alias("source_resolution_seconds"))
+        parse_whole_numbers(table, cols.get("feedback_rating"), dtype=pl.Int8,
+                            what="a rating from 0 to 10").alias("feedback_rating"),
+        *(_durations(table, cols.get(f), loaded.duration_seconds).alias(f) for f in DURATIONS),
+        *(normalise_verdicts(table, cols.get(f), warnings).alias(f) for f in VERDICTS))
     too_high = frame["feedback_rating"] > 10
-    if too_high.any():
-        index = base.first_true(too_high.fill_null(False))
-        raise base.row_error(table, index, cols["feedback_rating"],
-                             f"'{frame['feedback_rating'][index]}' is not a rating from 0 "
-                             "to 10")
+    if too_high.fill_null(False).any():
+        index = first_true(too_high)
+        raise row_error(table, index, cols["feedback_rating"],
+                        f"'{frame['feedback_rating'][index]}' is not a rating from 0 to 10")
     base.report_progress(progress, 3 * total // 4, total)
+    has_response = any(f in cols for f in ("first_response_at", "source_response_seconds",
+                                            "source_response_business_seconds"))
     result = base.finish(table, frame, source=loaded.source, format=FORMAT,
-                         rows_read=rows_read, warnings=warnings, columns=cols)
+                         rows_read=rows_read, warnings=warnings, columns=cols, guesses=guesses,
+                         has_first_response=has_response,
+                         source_timestamps={"max_updated_at": max_timestamp(dates["updated_at"])})
     base.report_progress(progress, total, total)
     return result
+
+
+def _durations(table: base.Table, column: str | None, unit: int) -> pl.Series:
+    """A duration column in the mapping's unit; a value that is not a duration is an error."""
+    raw = text_values(table, column, strip=True)
+    if column is None:
+        return raw.cast(pl.Int64)
+    seconds = duration_seconds(raw, unit_seconds=unit, decimal_comma=table.delimiter == ";")
+    bad = raw.is_not_null() & seconds.is_null()
+    if bad.any():
+        index = first_true(bad)
+        raise row_error(table, index, column, f"'{raw[index]}' is not a duration")
+    negative = (seconds < 0).fill_null(False)
+    if negative.any():
+        index = first_true(negative)
+        raise row_error(table, index, column, f"'{raw[index]}' is a negative duration")
+    return seconds

@@ -28,17 +28,28 @@ How events become tickets (one ticket per ``number``):
   change (an "Awaiting User Info" → "Awaiting Vendor" change is kept: both are
   on_hold, but the reason changed).
 
-``rows_read`` counts events, not tickets.
+``rows_read`` counts events, not tickets. The log may come as CSV or as a workbook.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
+
+from teamalign.ingest.dates import max_timestamp, parse_datetimes
+from teamalign.ingest.numbers import parse_whole_numbers
+from teamalign.ingest.table import first_true, row_error, text_column
 
 from . import base, servicenow_list
 from .base import ROW, ParsedTickets, ProgressCallback, Sniff
+from .mapping import label_overrides
+from .vocabulary import (
+    StateGuesses,
+    kind_from_number,
+    normalise_kind,
+    normalise_priority,
+    normalise_state,
+    strip_labels,
+)
 
 FORMAT = "servicenow-eventlog"
 SOURCE = "servicenow"
@@ -72,58 +83,57 @@ REQUIRED = ("external_id", "state_raw", "updated_at", "opened_at")
 #: Day-first is what the published event log uses; the list formats follow.
 DATE_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S") + servicenow_list.DATE_FORMATS
 
+
 def detect(snf: Sniff) -> bool:
-    return snf.kind == "csv" and snf.has("number", "incident_state", "sys_updated_at")
+    return snf.tabular and snf.has("number", "incident_state", "sys_updated_at")
 
 
-def parse(path: str | Path, *, timezone: str = "UTC", mapping=None,
+def parse(snf: Sniff, *, timezone: str = "UTC", mapping=None,
           progress: ProgressCallback | None = None) -> ParsedTickets:
-    overrides = base.label_overrides(mapping, FORMAT)
-    snf = base.sniff(path)
-    table, cols = base.read_csv_table(
-        snf, COLUMNS, required=REQUIRED, null_values=("?",) + overrides.null_values,
-        delimiter=overrides.delimiter, encoding=overrides.encoding)
+    overrides = label_overrides(mapping, FORMAT)
+    table, cols = base.read_export(snf, COLUMNS, format=FORMAT, mapping=overrides,
+                                   required=REQUIRED, null_values=("?",))
     rows_read = table.height + table.rows_rejected
     total = table.height
     base.report_progress(progress, total // 4, total)
     warnings: list[str] = []
+    guesses = StateGuesses()
 
-    dates = base.parse_datetimes(
-        table, {f: cols[f] for f in ("opened_at", "updated_at", "resolved_at", "closed_at")
-                if f in cols},
-        overrides.date_formats or DATE_FORMATS, timezone=timezone)
+    dates = parse_datetimes(
+        table, {f: cols.get(f) for f in ("opened_at", "updated_at", "resolved_at", "closed_at")},
+        overrides.date_formats or DATE_FORMATS, timezone=timezone,
+        required=("opened_at", "updated_at"))
     no_update = dates["updated_at"].is_null()
     if no_update.any():
-        raise base.row_error(table, base.first_true(no_update), cols["updated_at"],
-                             "the update time is empty; every event needs one")
+        raise row_error(table, first_true(no_update), cols["updated_at"],
+                        "the update time is empty; every event needs one")
     base.report_progress(progress, total // 2, total)
 
     events = table.df.select(
-        base.text_column(table, cols["external_id"], "external_id", strip=True),
-        base.text_column(table, cols.get("kind"), "kind_raw"),
-        base.text_column(table, cols.get("priority_raw"), "priority_raw"),
-        base.text_column(table, cols["state_raw"], "state_raw"),
-        *(base.text_column(table, cols.get(f), f) for f in base.TEXT_FIELDS),
-        base.text_column(table, cols.get("requester_email"), "requester_email", strip=True)
+        text_column(cols["external_id"], "external_id", strip=True),
+        text_column(cols.get("kind"), "kind_raw"),
+        text_column(cols.get("priority_raw"), "priority_raw"),
+        text_column(cols["state_raw"], "state_raw"),
+        *(text_column(cols.get(f), f) for f in base.TEXT_FIELDS),
+        text_column(cols.get("requester_email"), "requester_email", strip=True)
         .str.to_lowercase(),
         pl.col(ROW))
-    events = events.with_columns(base.strip_labels(events["priority_raw"]),
-                                 base.strip_labels(events["state_raw"]))
-    state = base.normalise_state(
+    events = events.with_columns(strip_labels(events["priority_raw"]),
+                                 strip_labels(events["state_raw"]))
+    state = normalise_state(
         table, events["state_raw"], cols["state_raw"],
-        overrides={**servicenow_list.STATE_CODES, **overrides.state_values})
+        overrides={**servicenow_list.STATE_CODES, **overrides.state_values}, guesses=guesses)
     no_number = events["external_id"].is_null()
     if no_number.any():
-        raise base.row_error(table, base.first_true(no_number), cols["external_id"],
-                             "the incident number is empty")
+        raise row_error(table, first_true(no_number), cols["external_id"],
+                        "the incident number is empty")
     events = events.with_columns(
         state.alias("state"),
-        base.parse_ints(table, cols.get("reassignment_count"), what="a count")
+        parse_whole_numbers(table, cols.get("reassignment_count"), what="a count")
         .alias("reassignment_count"),
-        base.parse_ints(table, cols.get("reopen_count"), what="a count").alias("reopen_count"),
+        parse_whole_numbers(table, cols.get("reopen_count"), what="a count").alias("reopen_count"),
         *dates.get_columns(),
     ).sort(["external_id", "updated_at", ROW], maintain_order=True)
-
     same_ticket = pl.col("external_id").eq_missing(pl.col("external_id").shift(1))
     events = events.with_columns(
         new_state=~(same_ticket & pl.col("state_raw").eq_missing(pl.col("state_raw").shift(1))),
@@ -146,20 +156,20 @@ def parse(path: str | Path, *, timezone: str = "UTC", mapping=None,
             pl.when(pl.col("state").is_in(["resolved", "closed"]))
             .then(pl.col("_became_resolved"))).alias("resolved_at"))
     tickets = tickets.with_columns(
-        base.normalise_priority(tickets["priority_raw"], warnings,
-                                overrides=overrides.priority_values).alias("priority"),
-        base.normalise_kind(
+        normalise_priority(tickets["priority_raw"], warnings,
+                           overrides=overrides.priority_values).alias("priority"),
+        normalise_kind(
             tickets["kind_raw"] if "kind" in cols else None, warnings,
             default=overrides.default_kind or "incident", height=tickets.height,
             overrides=overrides.kind_values,
-            fallback=base.kind_from_number(tickets["external_id"])).alias("kind"),
+            fallback=kind_from_number(tickets["external_id"])).alias("kind"),
     ).drop("kind_raw", "_became_resolved", "_first_row")
 
     history = events.filter("new_state").select(
         "external_id", pl.col("updated_at").alias("at"), "state", "state_raw")
     result = base.finish(
         table, tickets, source=SOURCE, format=FORMAT, rows_read=rows_read,
-        warnings=warnings, history=history, columns=cols,
-        source_timestamps={"max_updated_at": base.max_timestamp(events["updated_at"])})
+        warnings=warnings, history=history, columns=cols, guesses=guesses,
+        source_timestamps={"max_updated_at": max_timestamp(events["updated_at"])})
     base.report_progress(progress, total, total)
     return result
